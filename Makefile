@@ -1,0 +1,55 @@
+# The two commands of the README: `make run` and `make test`. Both create the virtual
+# environment and install everything on first use; only Python 3.11+ must be present.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+export UV_NATIVE_TLS := 1
+
+.PHONY: install run test lint typecheck unit contracts-docs benchmarks clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml packages/*/pyproject.toml reference-services/pyproject.toml
+	$(UV) sync --frozen --all-packages
+	touch $@
+
+install: $(VENV)/.synced
+
+uv.lock: pyproject.toml packages/*/pyproject.toml reference-services/pyproject.toml | $(UV)
+	$(UV) lock
+
+run: install
+	$(BIN)/tracktion contracts list
+	$(BIN)/tracktion contracts validate --type auto examples/messages/cue_generation.json
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	scripts/ensure-services
+	$(BIN)/pytest -n auto
+
+test: lint typecheck unit
+
+contracts-docs: install
+	$(BIN)/python scripts/generate_contract_docs.py
+
+benchmarks: install
+	$(BIN)/python benchmarks/contracts_validation.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache

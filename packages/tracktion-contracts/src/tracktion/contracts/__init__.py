@@ -1,0 +1,191 @@
+"""Typed, versioned message contracts and the messaging topology of Tracktion.
+
+Every message of the specification is a pydantic model here; :mod:`.registry` says how
+each travels and :mod:`.topology` declares where. Depends on pydantic only.
+
+>>> from tracktion.contracts import AnalysisCancellation
+>>> message = AnalysisCancellation.parse(
+...     '{"recording_id": "6f1e1c7e-0a5b-4e5e-9d7a-1b2c3d4e5f60",'
+...     ' "correlation_id": "0b8f0c8e-8d5a-4f7e-9a59-2f6a0f3c1d2e"}'
+... )
+>>> message.action, spec_for_model(AnalysisCancellation).priority
+('cancel', 8)
+"""
+
+from importlib.metadata import version as _version
+
+from ._base import SCHEMA_MAJOR, SCHEMA_VERSION, Contract, Part
+from ._errors import ContractValidationError, FieldError, TracktionError, UnknownMessageTypeError
+from .analysis import (
+    AnalysisCancellation,
+    AnalysisCompleteEvent,
+    AnalysisProgressEvent,
+    AnalysisRequest,
+    AnalysisResults,
+    AnalysisStatus,
+    AnalysisType,
+    ExtractionType,
+    FileAnalyzeRequest,
+    MetadataExtractionRequest,
+    TracklistGenerationRequest,
+    TracklistSource,
+)
+from .cue import (
+    BatchCueGenerationComplete,
+    BatchCueGenerationRequest,
+    CueConversionRequest,
+    CueFormat,
+    CueFormatResult,
+    CueGenerationComplete,
+    CueGenerationRequest,
+    CueMessage,
+    CueValidationRequest,
+    ValidationIssue,
+    ValidationReport,
+)
+from .events import CatalogChange, CatalogUpdatedEvent, ErrorEvent
+from .files import FileDiscoveredEvent, FileEventType, FileInfo, FileLifecycleEvent
+from .registry import (
+    MESSAGE_SPECS,
+    MessageSpec,
+    get_message_spec,
+    infer_message_spec,
+    spec_for_model,
+    spec_for_routing_key,
+    validate_message,
+)
+from .rename import (
+    FeedbackType,
+    PatternAnalysisOptions,
+    PatternAnalysisRequest,
+    RenameFeedback,
+    RenameGeneratedEvent,
+    RenameOptions,
+    RenameRequest,
+    RenameResponse,
+)
+from .topology import (
+    DEFAULT_TOPOLOGY,
+    Binding,
+    DeadLetter,
+    Exchange,
+    ExchangeNames,
+    ExchangeRole,
+    ExchangeType,
+    Queue,
+    Topology,
+    build_topology,
+    topic_matches,
+)
+from .websocket import (
+    AnalysisCompleteData,
+    AuthMessage,
+    ClientMessage,
+    ErrorDetails,
+    ErrorMessage,
+    GetStatusMessage,
+    PingMessage,
+    PongMessage,
+    ProgressData,
+    RecordingErrorData,
+    RecordingUpdate,
+    ServerMessage,
+    StatusMessage,
+    SubscribedMessage,
+    SubscribeMessage,
+    UnsubscribedMessage,
+    UnsubscribeMessage,
+    WelcomeMessage,
+    parse_client_message,
+    parse_server_message,
+)
+
+__version__ = _version("tracktion-contracts")
+
+__all__ = [
+    "DEFAULT_TOPOLOGY",
+    "MESSAGE_SPECS",
+    "SCHEMA_MAJOR",
+    "SCHEMA_VERSION",
+    "AnalysisCancellation",
+    "AnalysisCompleteData",
+    "AnalysisCompleteEvent",
+    "AnalysisProgressEvent",
+    "AnalysisRequest",
+    "AnalysisResults",
+    "AnalysisStatus",
+    "AnalysisType",
+    "AuthMessage",
+    "BatchCueGenerationComplete",
+    "BatchCueGenerationRequest",
+    "Binding",
+    "CatalogChange",
+    "CatalogUpdatedEvent",
+    "ClientMessage",
+    "Contract",
+    "ContractValidationError",
+    "CueConversionRequest",
+    "CueFormat",
+    "CueFormatResult",
+    "CueGenerationComplete",
+    "CueGenerationRequest",
+    "CueMessage",
+    "CueValidationRequest",
+    "DeadLetter",
+    "ErrorDetails",
+    "ErrorEvent",
+    "ErrorMessage",
+    "Exchange",
+    "ExchangeNames",
+    "ExchangeRole",
+    "ExchangeType",
+    "ExtractionType",
+    "FeedbackType",
+    "FieldError",
+    "FileAnalyzeRequest",
+    "FileDiscoveredEvent",
+    "FileEventType",
+    "FileInfo",
+    "FileLifecycleEvent",
+    "GetStatusMessage",
+    "MessageSpec",
+    "MetadataExtractionRequest",
+    "Part",
+    "PatternAnalysisOptions",
+    "PatternAnalysisRequest",
+    "PingMessage",
+    "PongMessage",
+    "ProgressData",
+    "Queue",
+    "RecordingErrorData",
+    "RecordingUpdate",
+    "RenameFeedback",
+    "RenameGeneratedEvent",
+    "RenameOptions",
+    "RenameRequest",
+    "RenameResponse",
+    "ServerMessage",
+    "StatusMessage",
+    "SubscribeMessage",
+    "SubscribedMessage",
+    "Topology",
+    "TracklistGenerationRequest",
+    "TracklistSource",
+    "TracktionError",
+    "UnknownMessageTypeError",
+    "UnsubscribeMessage",
+    "UnsubscribedMessage",
+    "ValidationIssue",
+    "ValidationReport",
+    "WelcomeMessage",
+    "__version__",
+    "build_topology",
+    "get_message_spec",
+    "infer_message_spec",
+    "parse_client_message",
+    "parse_server_message",
+    "spec_for_model",
+    "spec_for_routing_key",
+    "topic_matches",
+    "validate_message",
+]
