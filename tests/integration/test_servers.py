@@ -6,7 +6,7 @@ import asyncio
 import uuid
 
 import aio_pika
-import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+import asyncpg  # asyncpg ships no type information
 import pytest
 import redis.asyncio as redis
 from pamqp.commands import Basic
