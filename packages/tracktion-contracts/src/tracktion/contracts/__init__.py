@@ -43,7 +43,7 @@ from .cue import (
     ValidationIssue,
     ValidationReport,
 )
-from .events import CatalogChange, CatalogUpdatedEvent, ErrorEvent
+from .events import CatalogChange, CatalogUpdatedEvent, ErrorCode, ErrorEvent, ServiceName
 from .files import FileDiscoveredEvent, FileEventType, FileInfo, FileLifecycleEvent
 from .registry import (
     MESSAGE_SPECS,
@@ -66,6 +66,7 @@ from .rename import (
 )
 from .topology import (
     DEFAULT_TOPOLOGY,
+    DLQ_SUFFIX,
     Binding,
     DeadLetter,
     Exchange,
@@ -78,6 +79,8 @@ from .topology import (
     topic_matches,
 )
 from .websocket import (
+    CLIENT_MESSAGE_TYPES,
+    SERVER_MESSAGE_TYPES,
     AnalysisCompleteData,
     AuthMessage,
     ClientMessage,
@@ -96,17 +99,22 @@ from .websocket import (
     UnsubscribedMessage,
     UnsubscribeMessage,
     WelcomeMessage,
+    client_message_adapter,
     parse_client_message,
     parse_server_message,
+    server_message_adapter,
 )
 
 __version__ = _version("tracktion-contracts")
 
 __all__ = [
+    "CLIENT_MESSAGE_TYPES",
     "DEFAULT_TOPOLOGY",
+    "DLQ_SUFFIX",
     "MESSAGE_SPECS",
     "SCHEMA_MAJOR",
     "SCHEMA_VERSION",
+    "SERVER_MESSAGE_TYPES",
     "AnalysisCancellation",
     "AnalysisCompleteData",
     "AnalysisCompleteEvent",
@@ -132,6 +140,7 @@ __all__ = [
     "CueMessage",
     "CueValidationRequest",
     "DeadLetter",
+    "ErrorCode",
     "ErrorDetails",
     "ErrorEvent",
     "ErrorMessage",
@@ -165,6 +174,7 @@ __all__ = [
     "RenameRequest",
     "RenameResponse",
     "ServerMessage",
+    "ServiceName",
     "StatusMessage",
     "SubscribeMessage",
     "SubscribedMessage",
@@ -180,10 +190,12 @@ __all__ = [
     "WelcomeMessage",
     "__version__",
     "build_topology",
+    "client_message_adapter",
     "get_message_spec",
     "infer_message_spec",
     "parse_client_message",
     "parse_server_message",
+    "server_message_adapter",
     "spec_for_model",
     "spec_for_routing_key",
     "topic_matches",
