@@ -237,6 +237,7 @@ _BY_MODEL: dict[type[BaseModel], MessageSpec] = {
 # Discriminator values that identify a message type on their own.
 _BY_MESSAGE_TYPE = {spec.name: spec for spec in MESSAGE_SPECS if spec.exchange is _CUE}
 _LIFECYCLE = {kind.value for kind in FileEventType}
+_JSON: TypeAdapter[Any] = TypeAdapter(Any)
 
 
 def get_message_spec(name: str) -> MessageSpec:
@@ -335,7 +336,7 @@ def _as_object(data: Payload) -> Mapping[str, Any]:
     if isinstance(data, Mapping):
         return data
     try:
-        decoded = TypeAdapter(Any).validate_json(data)
+        decoded = _JSON.validate_json(data)
     except ValidationError as exc:
         raise ContractValidationError.from_pydantic("message", exc) from None
     if not isinstance(decoded, Mapping):
