@@ -30,6 +30,7 @@ from .analysis import (
     TracklistGenerationRequest,
     TracklistSource,
 )
+from .asyncapi import build_asyncapi_document, message_json_schema
 from .cue import (
     BatchCueGenerationComplete,
     BatchCueGenerationRequest,
@@ -189,10 +190,12 @@ __all__ = [
     "ValidationReport",
     "WelcomeMessage",
     "__version__",
+    "build_asyncapi_document",
     "build_topology",
     "client_message_adapter",
     "get_message_spec",
     "infer_message_spec",
+    "message_json_schema",
     "parse_client_message",
     "parse_server_message",
     "server_message_adapter",

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+)
 
 from ._errors import ContractValidationError, Location
 
@@ -32,6 +39,14 @@ SchemaVersion = Annotated[
     str,
     StringConstraints(pattern=r"^(0|[1-9][0-9]{0,3})\.(0|[1-9][0-9]{0,3})$"),
     AfterValidator(_check_major),
+    # Readers of the schema see the supported major directly.
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": rf"^{SCHEMA_MAJOR}\.(0|[1-9][0-9]{{0,3}})$",
+            "default": SCHEMA_VERSION,
+        }
+    ),
 ]
 
 

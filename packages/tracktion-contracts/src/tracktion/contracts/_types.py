@@ -9,7 +9,15 @@ from __future__ import annotations
 from typing import Annotated, TypeVar
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, Field, JsonValue, Strict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    Field,
+    JsonValue,
+    Strict,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 __all__ = [
     "Camelot",
@@ -57,14 +65,33 @@ def _check_path(value: str) -> str:
 
 
 NonEmptyPath = Annotated[
-    str, StringConstraints(min_length=1, max_length=4096), AfterValidator(_check_path)
+    str,
+    StringConstraints(min_length=1, max_length=4096),
+    AfterValidator(_check_path),
+    # The same rule for schema readers: some non-space character, no NUL anywhere.
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 4096,
+            "pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
+        }
+    ),
 ]
 """A file-system path as text: not empty, not blank, no NUL character, at most 4096 characters."""
 
-Sha256Hex = Annotated[str, StringConstraints(to_lower=True, pattern=r"^[0-9a-f]{64}$")]
+Sha256Hex = Annotated[
+    str,
+    StringConstraints(to_lower=True, pattern=r"^[0-9a-f]{64}$"),
+    WithJsonSchema({"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}),
+]
 """A SHA-256 digest: 64 hexadecimal digits (upper case is accepted and lowered)."""
 
-Xxh128Hex = Annotated[str, StringConstraints(to_lower=True, pattern=r"^[0-9a-f]{32}$")]
+Xxh128Hex = Annotated[
+    str,
+    StringConstraints(to_lower=True, pattern=r"^[0-9a-f]{32}$"),
+    WithJsonSchema({"type": "string", "pattern": "^[0-9a-fA-F]{32}$"}),
+]
 """An XXH3-128 digest: 32 hexadecimal digits (upper case is accepted and lowered)."""
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,254}$")]

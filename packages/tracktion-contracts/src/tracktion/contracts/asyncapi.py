@@ -18,37 +18,32 @@ from ._base import SCHEMA_MAJOR, SCHEMA_VERSION
 from .registry import MESSAGE_SPECS, MessageSpec, get_message_spec
 from .topology import DEFAULT_TOPOLOGY, Exchange, ExchangeType, Queue, Topology
 
-__all__ = [
-    "ASYNCAPI_VERSION",
-    "JSON_SCHEMA_DIALECT",
-    "SCHEMA_ID_BASE",
-    "build_asyncapi_document",
-    "message_json_schema",
-]
+__all__ = ["build_asyncapi_document", "message_json_schema"]
 
-ASYNCAPI_VERSION = "3.0.0"
-JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_ID_BASE = "https://tracktion.dev/schemas/"
-"""A message type's standalone schema has the ``$id`` ``<SCHEMA_ID_BASE><name>.json``."""
-
-WEBSOCKET_PATH = "/v1/ws"
+_ASYNCAPI_VERSION = "3.0.0"
+_JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# A name, not a location: the schemas are published with the code, not fetched.
+_SCHEMA_ID_BASE = "urn:tracktion:schema:"  # + "<message type>"
+_WEBSOCKET_PATH = "/v1/ws"
 _AMQP_BINDING_VERSION = "0.3.0"
 _WS_BINDING_VERSION = "0.1.0"
 _VHOST = "/"
 _PERSISTENT = 2
 _SCHEMA_REF = "#/components/schemas/{model}"
 
-JsonObject = dict[str, Any]
+_Object = dict[str, Any]
 
 _DESCRIPTION = f"""\
 The messages of the Tracktion services: what is published to each RabbitMQ exchange, \
 what each queue receives, and the analysis service's WebSocket. Generated from \
 `tracktion.contracts`; do not edit by hand.
 
-Versioning: every message carries `schema_version`, `MAJOR.MINOR` (this release writes \
-`{SCHEMA_VERSION}`). A reader accepts any minor version of the major version it supports \
-({SCHEMA_MAJOR}) and ignores the fields it does not know, so a minor version may only add \
-optional fields; any other change is a new major version."""
+Versioning: every message carries `schema_version`, `MAJOR.MINOR`; this release writes \
+`{SCHEMA_VERSION}` and reads a message without one as `{SCHEMA_VERSION}`. A reader accepts \
+any minor version of its major ({SCHEMA_MAJOR}), newer ones included, ignores the fields it \
+does not know, and rejects any other major. A minor version only makes backwards-compatible \
+changes (an optional field, a new message type, a relaxed constraint); anything else is a \
+new major version. See `docs/concepts/versioning.md`."""
 
 
 def message_json_schema(name: str) -> dict[str, Any]:
@@ -60,9 +55,9 @@ def message_json_schema(name: str) -> dict[str, Any]:
     spec = get_message_spec(name)
     generated = spec.adapter.json_schema(mode="validation")
     defs = generated.pop("$defs", None)
-    schema: JsonObject = {
-        "$schema": JSON_SCHEMA_DIALECT,
-        "$id": f"{SCHEMA_ID_BASE}{spec.name}.json",
+    schema: _Object = {
+        "$schema": _JSON_SCHEMA_DIALECT,
+        "$id": f"{_SCHEMA_ID_BASE}{spec.name}",
         "title": generated.pop("title", spec.name),
         **generated,
     }
@@ -86,8 +81,8 @@ def build_asyncapi_document(topology: Topology | None = None) -> dict[str, Any]:
     topology = topology or DEFAULT_TOPOLOGY
     amqp = [spec for spec in MESSAGE_SPECS if spec.channel == "amqp"]
     websocket = [spec for spec in MESSAGE_SPECS if spec.channel == "websocket" and spec.model]
-    channels: JsonObject = {}
-    operations: JsonObject = {}
+    channels: _Object = {}
+    operations: _Object = {}
 
     for spec in amqp:
         exchange = _exchange_of(topology, spec)
@@ -119,7 +114,7 @@ def build_asyncapi_document(topology: Topology | None = None) -> dict[str, Any]:
         operations[f"websocket.{action}"] = _operation(action, "websocket", names, summary)
 
     return {
-        "asyncapi": ASYNCAPI_VERSION,
+        "asyncapi": _ASYNCAPI_VERSION,
         "info": {"title": "Tracktion", "version": __version__, "description": _DESCRIPTION},
         "defaultContentType": "application/json",
         "servers": {
@@ -131,7 +126,7 @@ def build_asyncapi_document(topology: Topology | None = None) -> dict[str, Any]:
             },
             "websocket": {
                 "host": "localhost:8000",
-                "pathname": WEBSOCKET_PATH,
+                "pathname": _WEBSOCKET_PATH,
                 "protocol": "ws",
                 "description": "The analysis service's WebSocket (local development).",
             },
@@ -148,9 +143,7 @@ def build_asyncapi_document(topology: Topology | None = None) -> dict[str, Any]:
 # -- channels and operations ------------------------------------------------------------
 
 
-def _amqp_channel(
-    address: str, description: str, messages: list[str], binding: JsonObject
-) -> JsonObject:
+def _amqp_channel(address: str, description: str, messages: list[str], binding: _Object) -> _Object:
     return {
         "address": address,
         "description": description,
@@ -160,7 +153,7 @@ def _amqp_channel(
     }
 
 
-def _routing_key_channel(exchange: Exchange, key: str) -> JsonObject:
+def _routing_key_channel(exchange: Exchange, key: str) -> _Object:
     pattern = " It is a pattern: the publisher fills in `*` from the message." if "*" in key else ""
     description = (
         f"Published to the {exchange.type.value} exchange `{exchange.name}` "
@@ -172,7 +165,7 @@ def _routing_key_channel(exchange: Exchange, key: str) -> JsonObject:
     return _amqp_channel(key, description, [], binding)
 
 
-def _queue_channel(topology: Topology, queue: Queue, messages: list[str]) -> JsonObject:
+def _queue_channel(topology: Topology, queue: Queue, messages: list[str]) -> _Object:
     # The RabbitMQ arguments keep their own ``x-`` names, as specification extensions of
     # the AMQP channel binding: the object that declares the queue, and one whose schema
     # allows ``^x-`` keys (its ``queue`` object declares no extension).
@@ -188,11 +181,11 @@ def _queue_channel(topology: Topology, queue: Queue, messages: list[str]) -> Jso
     return channel
 
 
-def _websocket_channel(specs: list[MessageSpec]) -> JsonObject:
+def _websocket_channel(specs: list[MessageSpec]) -> _Object:
     client_id = "The connection's id, a UUID; the server generates one when it is absent."
     query = {"client_id": {"type": "string", "format": "uuid", "description": client_id}}
     return {
-        "address": WEBSOCKET_PATH,
+        "address": _WEBSOCKET_PATH,
         "description": "One connection per client: the server sends a welcome, the client "
         "subscribes to recordings and receives their updates.",
         "servers": [_ref("servers", "websocket")],
@@ -208,9 +201,9 @@ def _websocket_channel(specs: list[MessageSpec]) -> JsonObject:
 
 
 def _operation(
-    action: str, channel_id: str, names: list[str], summary: str, bindings: JsonObject | None = None
-) -> JsonObject:
-    operation: JsonObject = {
+    action: str, channel_id: str, names: list[str], summary: str, bindings: _Object | None = None
+) -> _Object:
+    operation: _Object = {
         "action": action,
         "channel": _ref("channels", channel_id),
         "summary": summary,
@@ -293,10 +286,10 @@ def _overlap(first: list[str], second: list[str]) -> bool:
 # -- messages and schemas ---------------------------------------------------------------
 
 
-def _message(spec: MessageSpec) -> JsonObject:
+def _message(spec: MessageSpec) -> _Object:
     model = spec.model
     assert model is not None  # the unions are not in the document
-    message: JsonObject = {
+    message: _Object = {
         "name": spec.name,
         "title": model.__name__,
         "summary": spec.summary,
@@ -308,17 +301,17 @@ def _message(spec: MessageSpec) -> JsonObject:
     return message
 
 
-def _component_schemas(specs: list[MessageSpec]) -> JsonObject:
+def _component_schemas(specs: list[MessageSpec]) -> _Object:
     """Every payload schema and every schema they use, by name, in name order.
 
     pydantic writes each model's nested schemas as ``$defs``; here they are shared
     components, so two different schemas with the same name would be a silent error.
     """
-    schemas: JsonObject = {}
+    schemas: _Object = {}
     for spec in specs:
         assert spec.model is not None
         generated = spec.adapter.json_schema(mode="validation", ref_template=_SCHEMA_REF)
-        defs: JsonObject = generated.pop("$defs", {})
+        defs: _Object = generated.pop("$defs", {})
         for name, schema in [*defs.items(), (spec.model.__name__, generated)]:
             converted = _asyncapi_schema(schema)
             if schemas.setdefault(name, converted) != converted:
@@ -344,7 +337,7 @@ def _asyncapi_schema(node: Any) -> Any:
     }
 
 
-def _ref(*path: str) -> JsonObject:
+def _ref(*path: str) -> _Object:
     """A reference to ``#/<path>``, each step escaped (queue names may hold ``/`` or ``#``)."""
     steps = (quote(s.replace("~", "~0").replace("/", "~1"), safe="!$&'()*+,;=:@") for s in path)
     return {"$ref": "#/" + "/".join(steps)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -103,7 +104,7 @@ class MessageSpec:
     summary: str = ""
     _adapter: TypeAdapter[Any] | None = field(default=None, repr=False, compare=False)
 
-    @property
+    @cached_property
     def adapter(self) -> TypeAdapter[Any]:
         """A pydantic adapter for the message (its JSON Schema, validation)."""
         if self._adapter is not None:

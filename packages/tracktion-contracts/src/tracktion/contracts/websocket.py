@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Discriminator, Field, Tag, TypeAdapter, ValidationError
+from pydantic import ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
 
 from ._base import Contract, Part
 from ._errors import ContractValidationError, Location
@@ -45,17 +45,34 @@ __all__ = [
     "server_message_adapter",
 ]
 
+
+def _require_type(schema: dict[str, Any]) -> None:
+    # ``type`` has a default for convenience in Python, but on the wire it is what tells
+    # the union's variants apart, so schema readers must see it as required.
+    required = schema.setdefault("required", [])
+    if "type" not in required:
+        required.insert(0, "type")
+
+
+class _Message(Contract):
+    model_config = ConfigDict(json_schema_extra=_require_type)
+
+
+class _Data(Part):
+    model_config = ConfigDict(json_schema_extra=_require_type)
+
+
 # -- client to server -------------------------------------------------------------------
 
 
-class PingMessage(Contract):
+class PingMessage(_Message):
     """Keep-alive; answered with :class:`PongMessage`."""
 
     MESSAGE_TYPE: ClassVar[str] = "ws_ping"
     type: Literal["ping"] = "ping"
 
 
-class SubscribeMessage(Contract):
+class SubscribeMessage(_Message):
     """Receive updates about one recording; answered with :class:`SubscribedMessage`."""
 
     MESSAGE_TYPE: ClassVar[str] = "ws_subscribe"
@@ -63,7 +80,7 @@ class SubscribeMessage(Contract):
     recording_id: Uuid
 
 
-class UnsubscribeMessage(Contract):
+class UnsubscribeMessage(_Message):
     """Stop updates about one recording; answered with :class:`UnsubscribedMessage`."""
 
     MESSAGE_TYPE: ClassVar[str] = "ws_unsubscribe"
@@ -71,14 +88,14 @@ class UnsubscribeMessage(Contract):
     recording_id: Uuid
 
 
-class GetStatusMessage(Contract):
+class GetStatusMessage(_Message):
     """Ask for the connection's status; answered with :class:`StatusMessage`."""
 
     MESSAGE_TYPE: ClassVar[str] = "ws_get_status"
     type: Literal["get_status"] = "get_status"
 
 
-class AuthMessage(Contract):
+class AuthMessage(_Message):
     """Authenticate with a bearer token as the first message, when the server requires it."""
 
     MESSAGE_TYPE: ClassVar[str] = "ws_auth"
@@ -95,7 +112,7 @@ ClientMessage = Annotated[
 # -- server to client -------------------------------------------------------------------
 
 
-class WelcomeMessage(Contract):
+class WelcomeMessage(_Message):
     """First message on every connection, with the client's id."""
 
     MESSAGE_TYPE: ClassVar[str] = "ws_welcome"
@@ -104,7 +121,7 @@ class WelcomeMessage(Contract):
     message: str = "Connected to Analysis Service WebSocket"
 
 
-class PongMessage(Contract):
+class PongMessage(_Message):
     """Answer to a ping, with the server's clock."""
 
     MESSAGE_TYPE: ClassVar[str] = "ws_pong"
@@ -112,7 +129,7 @@ class PongMessage(Contract):
     timestamp: EpochSeconds
 
 
-class SubscribedMessage(Contract):
+class SubscribedMessage(_Message):
     """Confirms a subscription."""
 
     MESSAGE_TYPE: ClassVar[str] = "ws_subscribed"
@@ -121,7 +138,7 @@ class SubscribedMessage(Contract):
     message: str
 
 
-class UnsubscribedMessage(Contract):
+class UnsubscribedMessage(_Message):
     """Confirms an unsubscription."""
 
     MESSAGE_TYPE: ClassVar[str] = "ws_unsubscribed"
@@ -130,7 +147,7 @@ class UnsubscribedMessage(Contract):
     message: str
 
 
-class StatusMessage(Contract):
+class StatusMessage(_Message):
     """The connection's status: its subscriptions and the server's connection count."""
 
     MESSAGE_TYPE: ClassVar[str] = "ws_status"
@@ -141,7 +158,7 @@ class StatusMessage(Contract):
     total_connections: Annotated[int, Field(ge=1)]
 
 
-class ErrorMessage(Contract):
+class ErrorMessage(_Message):
     """A request could not be served (invalid JSON, unknown type, too large, rate-limited)."""
 
     MESSAGE_TYPE: ClassVar[str] = "ws_error"
@@ -149,7 +166,7 @@ class ErrorMessage(Contract):
     message: NonEmptyStr
 
 
-class ProgressData(Part):
+class ProgressData(_Data):
     """Progress of a recording's analysis."""
 
     type: Literal["progress"] = "progress"
@@ -159,7 +176,7 @@ class ProgressData(Part):
     timestamp: EpochSeconds
 
 
-class AnalysisCompleteData(Part):
+class AnalysisCompleteData(_Data):
     """A recording's analysis finished."""
 
     type: Literal["analysis_complete"] = "analysis_complete"
@@ -176,7 +193,7 @@ class ErrorDetails(Part):
     file_path: NonEmptyPath | None = None
 
 
-class RecordingErrorData(Part):
+class RecordingErrorData(_Data):
     """A recording's analysis failed."""
 
     type: Literal["error"] = "error"
