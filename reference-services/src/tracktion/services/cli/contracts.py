@@ -7,14 +7,12 @@ Machine-readable output (JSON, YAML) is written as is, never through rich.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from enum import StrEnum
 from typing import Annotated, Any, NoReturn
 
 import typer
-import yaml
 from pydantic import BaseModel
 from rich import box
 from rich.console import Console
@@ -32,6 +30,8 @@ from tracktion.contracts import (
     spec_for_model,
     spec_for_routing_key,
 )
+
+from .rendering import to_json, to_yaml
 
 __all__ = ["app"]
 
@@ -158,7 +158,7 @@ def asyncapi(
     if output_format is OutputFormat.JSON:
         _write_json(document)
     else:
-        sys.stdout.write(_to_yaml(document))
+        sys.stdout.write(to_yaml(document))
 
 
 @app.command()
@@ -306,29 +306,7 @@ def _type_name(spec: MessageSpec, message: BaseModel) -> str:
 
 
 def _write_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
-
-
-class _YamlDumper(yaml.SafeDumper):
-    """Block YAML as in ``docs/reference/asyncapi.yaml``: no aliases, text blocks kept."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in text else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
-
-
-_YamlDumper.add_representer(str, _represent_str)
-
-
-def _to_yaml(document: Any) -> str:
-    """Keys in the order they were built, lines never folded (the committed reference's form)."""
-    return yaml.dump(
-        document, Dumper=_YamlDumper, sort_keys=False, allow_unicode=True, width=1 << 16
-    )
+    sys.stdout.write(to_json(value))
 
 
 def _stdout_console() -> Console:
