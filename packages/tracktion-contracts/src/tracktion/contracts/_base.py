@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from ._errors import ContractValidationError, Location
+from ._types import JsonObject
 
 __all__ = ["SCHEMA_MAJOR", "SCHEMA_VERSION", "Contract", "Part"]
 
@@ -33,6 +34,10 @@ def _check_major(value: str) -> str:
             f"this release reads {SCHEMA_MAJOR}.x messages"
         )
     return value
+
+
+def _json_fields(model: type[BaseModel]) -> set[str]:
+    return {name for name, info in model.model_fields.items() if info.annotation == JsonObject}
 
 
 SchemaVersion = Annotated[
@@ -91,7 +96,14 @@ class Contract(Part):
 
     @classmethod
     def field_location(cls, location: Location) -> Location:
-        """The field path of a pydantic error location (without union variant tags)."""
+        """The field path of a pydantic error location (without union variant tags).
+
+        Inside a free-form JSON field (``metadata``, ``options``...) pydantic puts the
+        kind of each value (``list``, ``dict``...) before each step into it; the field
+        path has only the keys and indexes.
+        """
+        if len(location) > 2 and location[0] in _json_fields(cls):
+            return (*location[:2], *location[3::2])
         return location
 
     def to_json(self) -> bytes:

@@ -12,6 +12,7 @@ catch everything Tracktion raises with one ``except`` clause.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -105,8 +106,15 @@ class UnknownMessageTypeError(TracktionError, LookupError):
     """No contract matches the given type name or routing key."""
 
 
+# Depth- and size-limited, so that hostile input (nested thousands deep) cannot make the
+# error itself fail.
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 3
+_REPR.maxstring = _REPR.maxother = _MAX_INPUT_REPR
+
+
 def _short_repr(value: object) -> str:
-    text = repr(value)
+    text = _REPR.repr(value)
     if len(text) > _MAX_INPUT_REPR:
         return text[: _MAX_INPUT_REPR - 3] + "..."
     return text

@@ -6,12 +6,15 @@ same constraint (pattern, range or format), so non-Python consumers validate ali
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+import re
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
+    BeforeValidator,
     Field,
     JsonValue,
     Strict,
@@ -47,7 +50,22 @@ Lax = Strict(False)
 Uuid = Annotated[UUID, Lax]
 """A UUID, written in its canonical 36-character text form on the wire."""
 
-Timestamp = Annotated[AwareDatetime, Lax]
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _iso_text(value: Any) -> Any:
+    # pydantic would also read a number (or numeric text) as Unix seconds; the contract
+    # says ISO-8601 text, so that is all it accepts.
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError("expected an ISO-8601 timestamp such as 2024-01-01T00:00:00Z")
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+Timestamp = Annotated[AwareDatetime, Lax, BeforeValidator(_iso_text)]
 """An ISO-8601 timestamp with a timezone (``2024-01-01T00:00:00Z``); naive ones are rejected."""
 
 EpochSeconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -82,14 +100,16 @@ NonEmptyPath = Annotated[
 
 Sha256Hex = Annotated[
     str,
-    StringConstraints(to_lower=True, pattern=r"^[0-9a-f]{64}$"),
+    BeforeValidator(_lower),
+    StringConstraints(pattern=r"^[0-9a-f]{64}$"),
     WithJsonSchema({"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}),
 ]
 """A SHA-256 digest: 64 hexadecimal digits (upper case is accepted and lowered)."""
 
 Xxh128Hex = Annotated[
     str,
-    StringConstraints(to_lower=True, pattern=r"^[0-9a-f]{32}$"),
+    BeforeValidator(_lower),
+    StringConstraints(pattern=r"^[0-9a-f]{32}$"),
     WithJsonSchema({"type": "string", "pattern": "^[0-9a-fA-F]{32}$"}),
 ]
 """An XXH3-128 digest: 32 hexadecimal digits (upper case is accepted and lowered)."""

@@ -223,7 +223,8 @@ def _server_tag(value: Any) -> str | None:
     if isinstance(value, Mapping):
         if "type" in value:
             tag = value["type"]
-            return tag if isinstance(tag, str) else None
+            # "recording_update" is the union's own tag for updates, not a message type.
+            return tag if isinstance(tag, str) and tag != "recording_update" else None
         return "recording_update" if "data" in value else None
     if isinstance(value, RecordingUpdate):
         return "recording_update"
