@@ -82,13 +82,13 @@ def test_list_table_is_plain_and_unwrapped_off_a_terminal() -> None:
     lines = result.stdout.splitlines()
     for spec in MESSAGE_SPECS:
         # One row per spec, on one line: nothing is wrapped onto a continuation line.
-        (row,) = [line for line in lines if f" {spec.name} " in line]
+        (row,) = [line for line in lines if line.split(" ", 1)[0] == spec.name]
         if spec.channel == "websocket":
             assert "/v1/ws" in row
             assert f"{spec.direction} -> " in row
         else:
             assert ", ".join(spec.routing_keys) in row
-    (lifecycle,) = [line for line in lines if " file_lifecycle " in line]
+    (lifecycle,) = [line for line in lines if line.startswith("file_lifecycle ")]
     assert "file_events" in lifecycle
     assert "file.renamed" in lifecycle
 
@@ -158,9 +158,8 @@ def test_validate_invalid_file_lists_every_field_error(type_option: str) -> None
     result = validate("--type", type_option, INVALID)
 
     assert result.exit_code == 1
-    assert result.stdout == ""
-    header, *lines = result.stderr.splitlines()
-    assert header == "invalid file_lifecycle message: 3 errors"
+    assert result.stdout == "invalid file_lifecycle\n"
+    lines = result.stderr.splitlines()
     assert lines == expected
     assert {line.split(":", 1)[0] for line in lines} == {
         "correlation_id",
@@ -172,9 +171,9 @@ def test_validate_invalid_file_lists_every_field_error(type_option: str) -> None
 def test_validate_wrong_type_is_invalid() -> None:
     result = validate("--type", "cue_generation", DISCOVERED)
     assert result.exit_code == 1
-    header, *lines = result.stderr.splitlines()
-    assert header.startswith("invalid cue_generation message: ")
-    assert header.endswith(f"{len(lines)} errors")
+    assert result.stdout == "invalid cue_generation\n"
+    lines = result.stderr.splitlines()
+    assert len(lines) > 1
     assert "message_id: Field required" in lines
 
 
@@ -194,9 +193,9 @@ def test_validate_undecodable_input_is_one_error(
 ) -> None:
     result = validate("--type", type_option, "-", stdin=data)
     assert result.exit_code == 1, result.output
-    header, line = result.stderr.splitlines()
-    kind = "message" if type_option == "auto" else "cue_generation message"
-    assert header == f"invalid {kind}: 1 error"
+    (line,) = result.stderr.splitlines()
+    kind = "message" if type_option == "auto" else "cue_generation"
+    assert result.stdout == f"invalid {kind}\n"
     assert line.startswith("(message): ")
     assert fragment in line
     assert "Traceback" not in result.output
@@ -205,7 +204,7 @@ def test_validate_undecodable_input_is_one_error(
 def test_validate_json_that_is_not_an_object() -> None:
     result = validate("--type", "auto", "-", stdin=b"[1, 2]")
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[1] == "(message): a message must be a JSON object, not list"
+    assert result.stderr.splitlines() == ["(message): a message must be a JSON object, not list"]
 
 
 def test_validate_routing_key_contradicting_the_message() -> None:
@@ -352,7 +351,7 @@ def test_console_script() -> None:
         check=False,
     )
     assert invalid.returncode == 1
-    assert invalid.stdout == ""
-    header, *lines = invalid.stderr.splitlines()
-    assert header == "invalid file_lifecycle message: 3 errors"
+    assert invalid.stdout == "invalid file_lifecycle\n"
+    lines = invalid.stderr.splitlines()
     assert lines == field_errors(FileLifecycleEvent, INVALID.read_bytes())
+    assert len(lines) == 3

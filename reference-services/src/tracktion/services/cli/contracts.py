@@ -80,7 +80,7 @@ def list_messages(
     console = _stdout_console()
     # On a terminal the keys go one a line so the summary keeps room; else rows stay whole.
     key_separator = "\n" if console.is_terminal else ", "
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, show_edge=False)
     for header in ("Type", "Channel", "Exchange", "Routing keys"):
         table.add_column(header, no_wrap=True)
     table.add_column("Priority", justify="right", no_wrap=True)
@@ -127,7 +127,8 @@ def validate(
         ),
     ] = None,
 ) -> None:
-    """Validate one message; print 'valid TYPE', or every field error on standard error."""
+    """Validate one message: print 'valid TYPE', or 'invalid TYPE' and every field error
+    on standard error, one a line."""
     spec = _spec_for_options(message_type, routing_key)
     data = _read_input(source)
     try:
@@ -290,11 +291,9 @@ def _check_routing_key(spec: MessageSpec, message: BaseModel, routing_key: str |
 
 
 def _report_invalid(exc: ContractValidationError) -> None:
-    count = len(exc.errors)
-    kind = "message" if exc.message_type == "message" else f"{exc.message_type} message"
-    lines = [f"invalid {kind}: {count} error{'' if count == 1 else 's'}"]
-    lines.extend(str(error) for error in exc.errors)
-    sys.stderr.write("\n".join(lines) + "\n")
+    # The verdict goes where "valid TYPE" goes; standard error has one line per field error.
+    print(f"invalid {exc.message_type}")
+    sys.stderr.write("".join(f"{error}\n" for error in exc.errors))
 
 
 def _type_name(spec: MessageSpec, message: BaseModel) -> str:
