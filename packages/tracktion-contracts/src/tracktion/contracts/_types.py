@@ -61,10 +61,6 @@ def _iso_text(value: Any) -> Any:
     raise ValueError("expected an ISO-8601 timestamp such as 2024-01-01T00:00:00Z")
 
 
-def _lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
-
-
 Timestamp = Annotated[AwareDatetime, Lax, BeforeValidator(_iso_text)]
 """An ISO-8601 timestamp with a timezone (``2024-01-01T00:00:00Z``); naive ones are rejected."""
 
@@ -100,17 +96,15 @@ NonEmptyPath = Annotated[
 
 Sha256Hex = Annotated[
     str,
-    BeforeValidator(_lower),
-    StringConstraints(pattern=r"^[0-9a-f]{64}$"),
-    WithJsonSchema({"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}),
+    # Either case is read and stored lower-case (pydantic checks the pattern, then lowers).
+    StringConstraints(to_lower=True, pattern=r"^[0-9a-fA-F]{64}$"),
 ]
 """A SHA-256 digest: 64 hexadecimal digits (upper case is accepted and lowered)."""
 
 Xxh128Hex = Annotated[
     str,
-    BeforeValidator(_lower),
-    StringConstraints(pattern=r"^[0-9a-f]{32}$"),
-    WithJsonSchema({"type": "string", "pattern": "^[0-9a-fA-F]{32}$"}),
+    # Either case is read and stored lower-case (pydantic checks the pattern, then lowers).
+    StringConstraints(to_lower=True, pattern=r"^[0-9a-fA-F]{32}$"),
 ]
 """An XXH3-128 digest: 32 hexadecimal digits (upper case is accepted and lowered)."""
 
