@@ -48,3 +48,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("integration tests skipped: server missing", yellow=True, bold=True)
     for nodeid, reason in missing:
         terminalreporter.write_line(f"SKIPPED {nodeid}: {reason.removeprefix('Skipped: ')}")
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    # Async tests (`@pytest.mark.anyio`) run on asyncio, which every adapter supports.
+    return "asyncio"
