@@ -417,9 +417,10 @@ def test_queues_receive_what_the_topology_routes(document: dict[str, Any]) -> No
     # error.* is published as a pattern: it reaches the queue bound to error.*.
     assert "error_event" in inbox("notification_queue")
     assert inbox("analysis.lifecycle.events") == ["file_discovered", "file_lifecycle"]
-    for queue in DEFAULT_TOPOLOGY.queues:
-        if queue.dead_letter is not None:
-            assert inbox(queue.name + ".dlq") == inbox(queue.name)
+    for queue in DEFAULT_TOPOLOGY.work_queues():
+        assert inbox(queue.name + ".dlq") == inbox(queue.name)
+        for retry in queue.retry_queues:
+            assert inbox(retry) == inbox(queue.name)
 
 
 def test_exchange_names_come_from_the_topology() -> None:

@@ -127,7 +127,7 @@ def test_specified_queue_arguments() -> None:
 
 def test_every_work_queue_dead_letters_into_its_own_dlq() -> None:
     dlx = DEFAULT_TOPOLOGY.exchange_for(ExchangeRole.DEAD_LETTER)
-    work = [q for q in DEFAULT_TOPOLOGY.queues if not q.name.endswith(DLQ_SUFFIX)]
+    work = DEFAULT_TOPOLOGY.work_queues()
     assert len(work) == 17
     for queue in work:
         assert queue.dead_letter is not None
@@ -187,10 +187,27 @@ def test_inconsistent_topology_is_rejected() -> None:
         Topology(exchanges=good.exchanges, queues=good.queues * 2, bindings=good.bindings)
 
 
+def test_every_work_queue_has_back_off_tiers_returning_to_it() -> None:
+    topology = build_topology(retry_delays_ms=(250, 2_000))
+    queue = topology.queue("analysis_queue")
+    assert queue.retry_queues == ("analysis_queue.retry.250ms", "analysis_queue.retry.2s")
+    for name, delay in zip(queue.retry_queues, (250, 2_000), strict=True):
+        tier = topology.queue(name)
+        assert tier.message_ttl_ms == delay
+        assert tier.dead_letter is not None
+        # Back through the default exchange: to this queue only, not to every queue bound
+        # to the message's routing key.
+        assert topology.route(tier.dead_letter.exchange, tier.dead_letter.routing_key) == (
+            "analysis_queue",
+        )
+    assert all(len(q.retry_queues) == 3 for q in DEFAULT_TOPOLOGY.work_queues())
+    with pytest.raises(ValueError, match="positive"):
+        build_topology(retry_delays_ms=(0,))
+
+
 def test_topology_document_names_every_queue_and_key() -> None:
     text = DOCS.read_text(encoding="utf-8")
-    for queue in DEFAULT_TOPOLOGY.queues:
-        if not queue.name.endswith(DLQ_SUFFIX):
-            assert f"`{queue.name}`" in text, queue.name
+    for queue in DEFAULT_TOPOLOGY.work_queues():
+        assert f"`{queue.name}`" in text, queue.name
     for binding in DEFAULT_TOPOLOGY.bindings:
         assert binding.routing_key in text, binding.routing_key

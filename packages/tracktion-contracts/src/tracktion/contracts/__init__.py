@@ -66,6 +66,8 @@ from .rename import (
     RenameResponse,
 )
 from .topology import (
+    DEFAULT_EXCHANGE,
+    DEFAULT_RETRY_DELAYS_MS,
     DEFAULT_TOPOLOGY,
     DLQ_SUFFIX,
     Binding,
@@ -77,6 +79,7 @@ from .topology import (
     Queue,
     Topology,
     build_topology,
+    retry_queue_name,
     topic_matches,
 )
 from .websocket import (
@@ -110,6 +113,8 @@ __version__ = _version("tracktion-contracts")
 
 __all__ = [
     "CLIENT_MESSAGE_TYPES",
+    "DEFAULT_EXCHANGE",
+    "DEFAULT_RETRY_DELAYS_MS",
     "DEFAULT_TOPOLOGY",
     "DLQ_SUFFIX",
     "MESSAGE_SPECS",
@@ -198,6 +203,7 @@ __all__ = [
     "message_json_schema",
     "parse_client_message",
     "parse_server_message",
+    "retry_queue_name",
     "server_message_adapter",
     "spec_for_model",
     "spec_for_routing_key",

@@ -235,6 +235,9 @@ def _queue_messages(topology: Topology, specs: list[MessageSpec]) -> dict[str, l
         for key in spec.routing_keys:
             for queue_name in _receivers(topology, exchange, key):
                 inboxes[queue_name].add(spec.name)
+    for queue in topology.queues:  # a back-off tier holds its work queue's messages
+        for retry in queue.retry_queues:
+            inboxes[retry] |= inboxes[queue.name]
     changed = True
     while changed:  # until every chain of dead-letter queues is followed
         changed = False

@@ -19,6 +19,8 @@ from ._base import Part
 from ._types import Lax
 
 __all__ = [
+    "DEFAULT_EXCHANGE",
+    "DEFAULT_RETRY_DELAYS_MS",
     "DEFAULT_TOPOLOGY",
     "DLQ_SUFFIX",
     "Binding",
@@ -30,6 +32,7 @@ __all__ = [
     "Queue",
     "Topology",
     "build_topology",
+    "retry_queue_name",
     "topic_matches",
 ]
 
@@ -37,6 +40,12 @@ DLQ_SUFFIX = ".dlq"
 """A work queue ``q`` dead-letters into ``q.dlq``."""
 
 DAY_MS = 24 * 60 * 60 * 1000
+
+DEFAULT_RETRY_DELAYS_MS = (1_000, 10_000, 60_000)
+"""Back-off tiers: a failed message waits this long before its next attempt."""
+
+DEFAULT_EXCHANGE = ""
+"""AMQP's default exchange: routes a message to the queue named by its routing key."""
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\s]+$")]
 RoutingKey = Annotated[str, StringConstraints(max_length=255, pattern=r"^[^\s]*$")]
@@ -92,7 +101,8 @@ class Exchange(Part):
 class DeadLetter(Part):
     """Where a queue sends the messages it rejects or expires."""
 
-    exchange: Name
+    exchange: Annotated[str, StringConstraints(max_length=255, pattern=r"^[^\s]*$")]
+    """An exchange name, or ``""`` for the default exchange (straight to a queue)."""
     routing_key: RoutingKey
 
 
@@ -108,6 +118,8 @@ class Queue(Part):
     max_priority: Annotated[int, Field(ge=1, le=255)] | None = None
     message_ttl_ms: Annotated[int, Field(ge=0)] | None = None
     dead_letter: DeadLetter | None = None
+    retry_queues: tuple[Name, ...] = ()
+    """This queue's back-off tiers, shortest delay first (see :func:`build_topology`)."""
     description: str = ""
 
     @property
@@ -153,11 +165,18 @@ class Topology(Part):
             if binding.queue not in queues:
                 raise ValueError(f"binding of undeclared queue {binding.queue!r}")
         for queue in self.queues:
-            if queue.dead_letter and queue.dead_letter.exchange not in exchanges:
+            letter = queue.dead_letter
+            if letter and letter.exchange not in (*exchanges, DEFAULT_EXCHANGE):
                 raise ValueError(
-                    f"queue {queue.name!r} dead-letters to undeclared exchange "
-                    f"{queue.dead_letter.exchange!r}"
+                    f"queue {queue.name!r} dead-letters to undeclared exchange {letter.exchange!r}"
                 )
+            if letter and letter.exchange == DEFAULT_EXCHANGE and letter.routing_key not in queues:
+                raise ValueError(
+                    f"queue {queue.name!r} dead-letters to undeclared queue {letter.routing_key!r}"
+                )
+            missing = [name for name in queue.retry_queues if name not in queues]
+            if missing:
+                raise ValueError(f"queue {queue.name!r} has undeclared retry queues {missing}")
         return self
 
     def exchange(self, name: str) -> Exchange:
@@ -181,6 +200,14 @@ class Topology(Part):
                 return queue
         raise KeyError(name)
 
+    def work_queues(self) -> tuple[Queue, ...]:
+        """The queues services consume: not dead-letter queues, not back-off tiers."""
+        return tuple(
+            queue
+            for queue in self.queues
+            if queue.dead_letter is not None and queue.dead_letter.exchange != DEFAULT_EXCHANGE
+        )
+
     def bindings_of(self, queue: str) -> tuple[Binding, ...]:
         """The bindings of one queue, in declaration order."""
         return tuple(binding for binding in self.bindings if binding.queue == queue)
@@ -189,9 +216,12 @@ class Topology(Part):
         """The queues a message published to ``exchange`` with ``routing_key`` reaches.
 
         Follows RabbitMQ: direct exchanges compare keys, topic exchanges match patterns
-        (``*`` one word, ``#`` zero or more), fanout exchanges ignore the key. Headers
+        (``*`` one word, ``#`` zero or more), fanout exchanges ignore the key, and the
+        default exchange (``""``) delivers to the queue named by the key. Headers
         exchanges route on headers, which a routing key cannot express: none here.
         """
+        if exchange == DEFAULT_EXCHANGE:
+            return tuple(queue.name for queue in self.queues if queue.name == routing_key)
         kind = self.exchange(exchange).type
         reached: list[str] = []
         for binding in self.bindings:
@@ -387,13 +417,30 @@ _QUEUES: tuple[_QueueRow, ...] = (
 )
 
 
-def build_topology(names: ExchangeNames | None = None) -> Topology:
+def retry_queue_name(queue: str, delay_ms: int) -> str:
+    """``<queue>.retry.<delay>``, the delay in whole seconds (``10s``) or else ``ms``."""
+    delay = f"{delay_ms // 1000}s" if delay_ms % 1000 == 0 else f"{delay_ms}ms"
+    return f"{queue}.retry.{delay}"
+
+
+def build_topology(
+    names: ExchangeNames | None = None,
+    retry_delays_ms: tuple[int, ...] = DEFAULT_RETRY_DELAYS_MS,
+) -> Topology:
     """The canonical topology, with exchange names taken from ``names``.
 
     Every work queue dead-letters through the dead-letter exchange (routing key: the
     queue's own name) into its own ``<queue>.dlq``, so a failed message can be inspected
     and replayed per queue.
+
+    Every work queue also has one delay queue per entry of ``retry_delays_ms``: a
+    consumer that fails transiently puts the message there, and when its TTL expires the
+    message is dead-lettered through the default exchange straight back to its work
+    queue (not through the work exchange, which would deliver it again to every other
+    queue bound to its key). No broker plugin is needed.
     """
+    if any(delay <= 0 for delay in retry_delays_ms):
+        raise ValueError(f"retry delays must be positive milliseconds: {retry_delays_ms}")
     names = names or ExchangeNames()
     dlx = names.dead_letter
     exchanges = tuple(
@@ -403,6 +450,7 @@ def build_topology(names: ExchangeNames | None = None) -> Topology:
     queues: list[Queue] = []
     bindings: list[Binding] = []
     for row in _QUEUES:
+        retries = tuple(retry_queue_name(row.name, delay) for delay in retry_delays_ms)
         queues.append(
             Queue(
                 name=row.name,
@@ -410,6 +458,7 @@ def build_topology(names: ExchangeNames | None = None) -> Topology:
                 max_priority=row.max_priority,
                 message_ttl_ms=row.message_ttl_ms,
                 dead_letter=DeadLetter(exchange=dlx, routing_key=row.name),
+                retry_queues=retries,
                 description=row.description,
             )
         )
@@ -427,6 +476,16 @@ def build_topology(names: ExchangeNames | None = None) -> Topology:
             )
         )
         bindings.append(Binding(exchange=dlx, queue=dlq, routing_key=row.name))
+        queues.extend(
+            Queue(
+                name=retry_queue_name(row.name, delay),
+                consumer="bus",
+                message_ttl_ms=delay,
+                dead_letter=DeadLetter(exchange=DEFAULT_EXCHANGE, routing_key=row.name),
+                description=f"Holds {row.name}'s failed messages {delay} ms, then returns them.",
+            )
+            for delay in retry_delays_ms
+        )
     return Topology(exchanges=exchanges, queues=tuple(queues), bindings=tuple(bindings))
 
 
