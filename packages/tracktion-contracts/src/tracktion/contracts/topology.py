@@ -426,6 +426,7 @@ def retry_queue_name(queue: str, delay_ms: int) -> str:
 def build_topology(
     names: ExchangeNames | None = None,
     retry_delays_ms: tuple[int, ...] = DEFAULT_RETRY_DELAYS_MS,
+    queue_prefix: str = "",
 ) -> Topology:
     """The canonical topology, with exchange names taken from ``names``.
 
@@ -438,6 +439,9 @@ def build_topology(
     message is dead-lettered through the default exchange straight back to its work
     queue (not through the work exchange, which would deliver it again to every other
     queue bound to its key). No broker plugin is needed.
+
+    ``queue_prefix`` is put before every queue name, so that several deployments (or test
+    runs) can share one broker when their exchange names differ too.
     """
     if any(delay <= 0 for delay in retry_delays_ms):
         raise ValueError(f"retry delays must be positive milliseconds: {retry_delays_ms}")
@@ -450,39 +454,41 @@ def build_topology(
     queues: list[Queue] = []
     bindings: list[Binding] = []
     for row in _QUEUES:
-        retries = tuple(retry_queue_name(row.name, delay) for delay in retry_delays_ms)
+        name = queue_prefix + row.name
+        retries = tuple(retry_queue_name(name, delay) for delay in retry_delays_ms)
         queues.append(
             Queue(
-                name=row.name,
+                name=name,
                 consumer=row.consumer,
                 max_priority=row.max_priority,
                 message_ttl_ms=row.message_ttl_ms,
-                dead_letter=DeadLetter(exchange=dlx, routing_key=row.name),
+                dead_letter=DeadLetter(exchange=dlx, routing_key=name),
                 retry_queues=retries,
                 description=row.description,
             )
         )
         exchange = names.for_role(row.exchange)
         bindings.extend(
-            Binding(exchange=exchange, queue=row.name, routing_key=key) for key in row.routing_keys
+            Binding(exchange=exchange, queue=name, routing_key=key) for key in row.routing_keys
         )
     for row in _QUEUES:
-        dlq = row.name + DLQ_SUFFIX
+        name = queue_prefix + row.name
+        dlq = name + DLQ_SUFFIX
         queues.append(
             Queue(
                 name=dlq,
                 consumer="operator",
-                description=f"Messages {row.name} could not process, with the reason.",
+                description=f"Messages {name} could not process, with the reason.",
             )
         )
-        bindings.append(Binding(exchange=dlx, queue=dlq, routing_key=row.name))
+        bindings.append(Binding(exchange=dlx, queue=dlq, routing_key=name))
         queues.extend(
             Queue(
-                name=retry_queue_name(row.name, delay),
+                name=retry_queue_name(name, delay),
                 consumer="bus",
                 message_ttl_ms=delay,
-                dead_letter=DeadLetter(exchange=DEFAULT_EXCHANGE, routing_key=row.name),
-                description=f"Holds {row.name}'s failed messages {delay} ms, then returns them.",
+                dead_letter=DeadLetter(exchange=DEFAULT_EXCHANGE, routing_key=name),
+                description=f"Holds {name}'s failed messages {delay} ms, then returns them.",
             )
             for delay in retry_delays_ms
         )

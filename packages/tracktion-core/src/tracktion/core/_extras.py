@@ -19,6 +19,6 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        if exc.name is not None and exc.name.split(".")[0] != module.split(".")[0]:
+        if exc.name is not None and exc.name.split(".")[0] != module.split(".", maxsplit=1)[0]:
             raise  # the driver is there but broken: show the real cause
         raise MissingExtraError(module, extra, purpose) from exc
