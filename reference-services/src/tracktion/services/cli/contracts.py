@@ -15,7 +15,6 @@ from typing import Annotated, Any, NoReturn
 import typer
 from pydantic import BaseModel
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
 from tracktion.contracts import (
@@ -31,7 +30,7 @@ from tracktion.contracts import (
     spec_for_routing_key,
 )
 
-from .rendering import to_json, to_yaml
+from .rendering import stdout_console, to_json, to_yaml
 
 __all__ = ["app"]
 
@@ -42,8 +41,6 @@ AUTO = "auto"
 WEBSOCKET_PATH = "/v1/ws"
 DIRECTIONS = {"client": "client -> server", "server": "server -> client"}
 
-# Wide enough that rich never wraps a row when the output is not a terminal.
-_UNWRAPPED_WIDTH = 10_000
 
 _RST_ROLE = re.compile(r":\w+:`~?([^`]*)`")
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -77,7 +74,7 @@ def list_messages(
     if as_json:
         _write_json(rows)
         return
-    console = _stdout_console()
+    console = stdout_console()
     # On a terminal the keys go one a line so the summary keeps room; else rows stay whole.
     key_separator = "\n" if console.is_terminal else ", "
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, show_edge=False)
@@ -306,17 +303,3 @@ def _type_name(spec: MessageSpec, message: BaseModel) -> str:
 
 def _write_json(value: Any) -> None:
     sys.stdout.write(to_json(value))
-
-
-def _stdout_console() -> Console:
-    """A console that styles and wraps for a terminal only."""
-    if sys.stdout.isatty():
-        return Console(file=sys.stdout, highlight=False)
-    return Console(
-        file=sys.stdout,
-        force_terminal=False,
-        color_system=None,
-        width=_UNWRAPPED_WIDTH,
-        highlight=False,
-        soft_wrap=True,
-    )

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import yaml
+from rich.console import Console
 
-__all__ = ["to_json", "to_yaml"]
+__all__ = ["stdout_console", "to_json", "to_yaml"]
+
+# Wide enough that rich never wraps a row when the output is not a terminal.
+_UNWRAPPED_WIDTH = 10_000
 
 
 class _Dumper(yaml.SafeDumper):
@@ -37,3 +42,17 @@ def to_yaml(data: Any) -> str:
     Lines are not folded, so a changed word changes one line of a diff.
     """
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 16)
+
+
+def stdout_console() -> Console:
+    """A console that styles and wraps for a terminal only."""
+    if sys.stdout.isatty():
+        return Console(file=sys.stdout, highlight=False)
+    return Console(
+        file=sys.stdout,
+        force_terminal=False,
+        color_system=None,
+        width=_UNWRAPPED_WIDTH,
+        highlight=False,
+        soft_wrap=True,
+    )
