@@ -198,7 +198,7 @@ class RabbitMQBus:
         self._url = url
         self._exchanges: dict[str, AbstractExchange] = {}
         self._subscriptions: list[_RabbitSubscription] = []
-        self._publish_lock = asyncio.Lock()
+        self._pika = _aio_pika()
 
     @classmethod
     async def connect(
@@ -300,7 +300,7 @@ class RabbitMQBus:
         await self._publish(message)
 
     async def _publish(self, raw: RawMessage) -> None:
-        aio_pika = _aio_pika()
+        aio_pika = self._pika
         message = aio_pika.Message(
             raw.body,
             headers=dict(raw.headers),
@@ -318,9 +318,9 @@ class RabbitMQBus:
         while True:
             try:
                 exchange = await self._exchange(raw.exchange)
-                await exchange.publish(
-                    message, routing_key=raw.routing_key, timeout=self.publish_timeout
-                )
+                # asyncio.timeout rather than publish(timeout=...), which spawns a task each.
+                async with asyncio.timeout(self.publish_timeout):
+                    await exchange.publish(message, routing_key=raw.routing_key)
                 return
             except aio_pika.exceptions.DeliveryError as exc:
                 raise BackendError(f"RabbitMQ refused {raw.message_id}: {exc}") from exc
