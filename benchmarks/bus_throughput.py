@@ -22,7 +22,8 @@ import json
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from dataclasses import asdict, dataclass
 
 import aio_pika
@@ -68,7 +69,7 @@ def messages(count: int) -> list[AnalysisRequest]:
     ]
 
 
-async def run(calls: list[Callable[[], Awaitable[object]]], pipelined: bool) -> float:
+async def run(calls: Sequence[Callable[[], Awaitable[object]]], pipelined: bool) -> float:
     start = time.perf_counter()
     if pipelined:
         for first in range(0, len(calls), IN_FLIGHT):
@@ -97,7 +98,7 @@ async def bus_cases(name: str, bus: MessageBus, count: int) -> list[Result]:
     results = []
     for mode in ("sequential", "pipelined"):
         batch = messages(count)
-        seconds = await run([lambda m=m: bus.publish(m) for m in batch], mode == "pipelined")
+        seconds = await run([partial(bus.publish, m) for m in batch], mode == "pipelined")
         results.append(Result(name, "bus.publish", mode, count, seconds))
         while await bus.fetch(queue) is not None:  # drain, unmeasured
             pass
@@ -106,7 +107,7 @@ async def bus_cases(name: str, bus: MessageBus, count: int) -> list[Result]:
         subscription = await bus.subscribe(queue, counter(count, done), prefetch=IN_FLIGHT)
         batch = messages(count)
         start = time.perf_counter()
-        await run([lambda m=m: bus.publish(m) for m in batch], mode == "pipelined")
+        await run([partial(bus.publish, m) for m in batch], mode == "pipelined")
         await done.wait()
         results.append(Result(name, "end to end", mode, count, time.perf_counter() - start))
         await subscription.cancel()

@@ -40,8 +40,7 @@ class MissingExtraError(TracktionError, ImportError):
         self.module = module
         self.extra = extra
         super().__init__(
-            f"{purpose} needs the '{module}' package: "
-            f"pip install 'tracktion-core[{extra}]'",
+            f"{purpose} needs the '{module}' package: pip install 'tracktion-core[{extra}]'",
             name=module,
         )
 
