@@ -23,8 +23,8 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from functools import partial
 from dataclasses import asdict, dataclass
+from functools import partial
 
 import aio_pika
 
