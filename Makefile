@@ -50,6 +50,7 @@ contracts-docs: install
 
 benchmarks: install
 	$(BIN)/python benchmarks/contracts_validation.py
+	$(BIN)/python benchmarks/catalog_upsert.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache

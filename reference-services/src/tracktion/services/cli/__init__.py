@@ -17,6 +17,7 @@ from tracktion.contracts import __version__ as contracts_version
 from tracktion.services import __version__
 
 from .contracts import app as contracts_app
+from .db import app as db_app
 from .topology import app as topology_app
 
 __all__ = ["app", "main"]
@@ -29,6 +30,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(contracts_app, name="contracts")
+app.add_typer(db_app, name="db")
 app.add_typer(topology_app, name="topology")
 
 

@@ -25,6 +25,7 @@ from ._consumer import (
     SOURCE_QUEUE,
 )
 from ._port import Delivery, Handler, HeaderValue, MessageBus, RawMessage, RetryPolicy, Subscription
+from .idempotency import TransactionalHandler, idempotent
 from .memory import InMemoryBus
 
 __all__ = [
@@ -42,6 +43,8 @@ __all__ = [
     "RawMessage",
     "RetryPolicy",
     "Subscription",
+    "TransactionalHandler",
+    "idempotent",
     "open_bus",
 ]
 

@@ -209,9 +209,13 @@ class RabbitMQBus:
         retry: RetryPolicy | None = None,
         connect_timeout: float = 10.0,
         publish_timeout: float = 30.0,
+        reconnect_interval: float = 1.0,
         name: str = "tracktion",
     ) -> RabbitMQBus:
         """Open a robust connection to ``url`` and a confirming channel.
+
+        After a connection loss, reconnection is attempted every ``reconnect_interval``
+        seconds; ``name`` is the connection name the broker shows (``connection_name``).
 
         Raises:
             BackendUnavailableError: the broker cannot be reached within ``connect_timeout``.
@@ -220,7 +224,10 @@ class RabbitMQBus:
         aio_pika = _aio_pika()
         try:
             connection = await aio_pika.connect_robust(
-                url, timeout=connect_timeout, client_properties={"connection_name": name}
+                url,
+                timeout=connect_timeout,
+                reconnect_interval=reconnect_interval,
+                client_properties={"connection_name": name},
             )
             channel = await connection.channel(publisher_confirms=True)
         except (OSError, TimeoutError, aio_pika.exceptions.AMQPError) as exc:

@@ -1,0 +1,91 @@
+"""The catalog store: recordings, files, tags, analysis, tracklists, CUE files, renames,
+jobs and processed messages, in SQLite (embedded default) or PostgreSQL.
+
+::
+
+    from tracktion.core.catalog import FileObservation, open_catalog
+
+    async with await open_catalog() as store:      # ~/.local/share/tracktion/catalog.db
+        result = await store.upsert_file(FileObservation(...))
+        async with store.transaction() as tx:      # one unit of work
+            ...
+
+The URL picks the backend: ``sqlite+aiosqlite:///path/catalog.db`` or
+``postgresql://user@host/db`` (needs ``pip install 'tracktion-core[postgres]'``).
+Schema migrations are Alembic scripts shipped in this package; see :mod:`.migrate` and
+``tracktion db upgrade``. Every public name is listed in ``__all__``.
+"""
+
+from ._engine import default_database_url
+from ._resilience import ReconnectPolicy
+from .errors import (
+    CatalogConflictError,
+    CatalogInputError,
+    CatalogNotFoundError,
+    CatalogSchemaError,
+)
+from .migrate import current_revision, downgrade, head_revision, upgrade
+from .records import (
+    AnalysisResult,
+    CueFile,
+    DuplicateGroup,
+    FileMove,
+    FileObservation,
+    FileRecord,
+    FileUpsert,
+    Job,
+    JobStatus,
+    JournalEntry,
+    JournalState,
+    JournalStep,
+    JsonValue,
+    PurgeResult,
+    Recording,
+    RenameProposal,
+    RenameStatus,
+    ScanEntry,
+    Tag,
+    Tracklist,
+    TracklistEntry,
+    TracklistVersion,
+)
+from .repository import CatalogTransaction
+from .store import CatalogStore, open_catalog
+
+__all__ = [
+    "AnalysisResult",
+    "CatalogConflictError",
+    "CatalogInputError",
+    "CatalogNotFoundError",
+    "CatalogSchemaError",
+    "CatalogStore",
+    "CatalogTransaction",
+    "CueFile",
+    "DuplicateGroup",
+    "FileMove",
+    "FileObservation",
+    "FileRecord",
+    "FileUpsert",
+    "Job",
+    "JobStatus",
+    "JournalEntry",
+    "JournalState",
+    "JournalStep",
+    "JsonValue",
+    "PurgeResult",
+    "ReconnectPolicy",
+    "Recording",
+    "RenameProposal",
+    "RenameStatus",
+    "ScanEntry",
+    "Tag",
+    "Tracklist",
+    "TracklistEntry",
+    "TracklistVersion",
+    "current_revision",
+    "default_database_url",
+    "downgrade",
+    "head_revision",
+    "open_catalog",
+    "upgrade",
+]
