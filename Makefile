@@ -49,8 +49,11 @@ contracts-docs: install
 	$(BIN)/python scripts/generate_contract_docs.py
 
 benchmarks: install
+	scripts/ensure-services
 	$(BIN)/python benchmarks/contracts_validation.py
+	$(BIN)/python benchmarks/bus_throughput.py
 	$(BIN)/python benchmarks/catalog_upsert.py
+	$(BIN)/python benchmarks/cache_ops.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache
