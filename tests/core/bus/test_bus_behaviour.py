@@ -13,6 +13,10 @@ import pytest
 from tracktion.contracts import (
     AnalysisCancellation,
     AnalysisRequest,
+    Binding,
+    Exchange,
+    ExchangeRole,
+    ExchangeType,
     FileLifecycleEvent,
     PingMessage,
     Topology,
@@ -334,3 +338,26 @@ async def test_websocket_messages_are_not_published(make_bus: MakeBus) -> None:
     bus = await make_bus()
     with pytest.raises(ValueError, match="WebSocket"):
         await bus.publish(PingMessage())
+
+
+async def test_fanout_exchange_ignores_the_routing_key(make_bus: MakeBus) -> None:
+    base = isolated_topology()
+    fanout = Exchange(
+        name=base.exchanges[0].name + ".fanout", role=ExchangeRole.EVENTS, type=ExchangeType.FANOUT
+    )
+    first, second = base.queues[0].name, base.queues[1].name
+    topology = Topology(
+        exchanges=(*base.exchanges, fanout),
+        queues=base.queues,
+        bindings=(
+            *base.bindings,
+            Binding(exchange=fanout.name, queue=first, routing_key="ignored"),
+            Binding(exchange=fanout.name, queue=second, routing_key=""),
+        ),
+    )
+    bus = await make_bus(topology)
+    await bus.publish_raw(
+        RawMessage(body=b"{}", routing_key="any.key", exchange=fanout.name, message_id="f-1")
+    )
+    await depth_is(bus, first, 1)
+    await depth_is(bus, second, 1)
