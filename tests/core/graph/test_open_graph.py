@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tracktion.core import camelot
 from tracktion.core import graph as graph_package
 from tracktion.core.catalog._engine import catalog_url, create_catalog_engine
 from tracktion.core.errors import BackendUnavailableError, ConfigurationError, MissingExtraError
@@ -199,7 +200,7 @@ def test_the_package_imports_without_the_neo4j_driver(tmp_path: Path) -> None:
 
 
 def test_docstring_examples_run() -> None:
-    for module in (graph_package, graph_package.camelot):
+    for module in (graph_package, camelot):
         failed, attempted = doctest.testmod(module)
         assert attempted > 0, module.__name__
         assert failed == 0, module.__name__

@@ -25,13 +25,10 @@ Camelot codes are handled by :mod:`tracktion.core.graph.camelot`:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from ..errors import ConfigurationError
-from ._port import Graph, Match, RecordingNode, TempoRelation, Transition
-from .camelot import (
+from ..camelot import (
     CAMELOT_KEYS,
     CamelotKey,
     KeyRelation,
@@ -40,8 +37,13 @@ from .camelot import (
     normalize_camelot,
     parse_camelot,
 )
+from ..errors import ConfigurationError
+from ._port import Graph, Match, RecordingNode, TempoRelation, Transition
 from .neo4j import DEFAULT_NAMESPACE, Neo4jGraph
 from .sql import SqlGraph
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 __all__ = [
     "CAMELOT_KEYS",

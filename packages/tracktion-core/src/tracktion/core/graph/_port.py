@@ -16,7 +16,7 @@ from itertools import pairwise
 from typing import Final, Literal, Protocol, runtime_checkable
 from uuid import UUID
 
-from .camelot import KeyRelation, compatible_keys, key_relation, normalize_camelot
+from ..camelot import KeyRelation, compatible_keys, key_relation, normalize_camelot
 
 __all__ = ["Graph", "Match", "RecordingNode", "TempoRelation", "Transition"]
 

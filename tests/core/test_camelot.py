@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from tracktion.core.graph.camelot import (
+from tracktion.core.camelot import (
     CAMELOT_KEYS,
     CamelotKey,
     compatible_keys,
