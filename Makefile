@@ -12,6 +12,9 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 export UV_NATIVE_TLS := 1
+# numba's JIT cache (librosa) in the work tree rather than inside site-packages, which a
+# re-sync may rewrite under a running process.
+export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 
 .PHONY: install run test lint typecheck unit contracts-docs benchmarks clean
 

@@ -16,6 +16,7 @@ from tracktion.contracts import SCHEMA_VERSION
 from tracktion.contracts import __version__ as contracts_version
 from tracktion.services import __version__
 
+from .analyze import analyze
 from .contracts import app as contracts_app
 from .db import app as db_app
 from .topology import app as topology_app
@@ -30,6 +31,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(contracts_app, name="contracts")
+app.command("analyze")(analyze)
 app.add_typer(db_app, name="db")
 app.add_typer(topology_app, name="topology")
 

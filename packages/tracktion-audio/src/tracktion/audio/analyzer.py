@@ -1,0 +1,222 @@
+"""Whole-file analysis: one streaming decode pass feeding every feature.
+
+The file is decoded once, in blocks, at its own rate and channels. The loudness meter
+reads those blocks as they are (BS.1770 needs the original channels and rate); a
+streaming resampler turns them into 22050 Hz mono for tempo, key and energy. Every
+estimator keeps a small summary rather than the signal, so an hour-long mix is analyzed
+in bounded memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import soxr
+from numpy.typing import NDArray
+
+from tracktion.contracts import AnalysisResults
+
+from .decode import probe, stream
+from .energy import EnergyAnalyzer
+from .errors import AudioError, ErrorCode
+from .key import KeyAnalyzer
+from .loudness import LoudnessMeter
+from .results import EnergyResult, KeyResult, LoudnessResult, TempoResult
+from .tags import TrackTags, read_tags
+from .tempo import TempoAnalyzer
+
+__all__ = [
+    "ALGORITHM_VERSION",
+    "ANALYSIS_SR",
+    "DEFAULT_BPM_RANGE",
+    "Feature",
+    "TrackAnalysis",
+    "analyze_file",
+]
+
+ALGORITHM_VERSION = "tracktion-audio/1"
+"""Changes whenever a result could change: cached results of other versions are ignored."""
+
+ANALYSIS_SR = 22050
+"""Sample rate of the mono signal that tempo, key and energy analyze, in Hz."""
+
+DEFAULT_BPM_RANGE = (70.0, 180.0)
+BLOCK_S = 30.0
+
+
+class Feature(StrEnum):
+    """What :func:`analyze_file` can compute."""
+
+    TEMPO = "tempo"
+    KEY = "key"
+    LOUDNESS = "loudness"
+    ENERGY = "energy"
+    TAGS = "tags"
+
+
+ALL_FEATURES = frozenset(Feature)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackAnalysis:
+    """Everything known about one file; a feature not requested is ``None``."""
+
+    path: str
+    duration_s: float
+    sample_rate: int
+    channels: int
+    tempo: TempoResult | None
+    key: KeyResult | None
+    loudness: LoudnessResult | None
+    energy: EnergyResult | None
+    tags: TrackTags | None
+    algorithm_version: str = ALGORITHM_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        """The flat JSON form (``tracktion analyze --json``), with units in the names."""
+        tempo, key, loud, energy = self.tempo, self.key, self.loudness, self.energy
+        return {
+            "path": self.path,
+            "duration_s": round(self.duration_s, 3),
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "bpm": tempo.bpm if tempo else None,
+            "bpm_confidence": _round(tempo.confidence if tempo else None, 3),
+            "bpm_stable": tempo.stable if tempo else None,
+            "first_beat_s": _round(tempo.first_beat_s if tempo else None, 3),
+            "first_downbeat_s": _round(tempo.first_downbeat_s if tempo else None, 3),
+            "key": key.key if key else None,
+            "camelot": key.camelot if key else None,
+            "open_key": key.open_key if key else None,
+            "key_confidence": _round(key.confidence if key else None, 3),
+            "key_runner_up": key.runner_up.name if key and key.runner_up else None,
+            "tuning_cents": _round(key.tuning_cents if key else None, 1),
+            "loudness_lufs": _round(loud.integrated_lufs if loud else None, 2),
+            "loudness_range_lu": _round(loud.range_lu if loud else None, 2),
+            "true_peak_dbtp": _round(loud.true_peak_dbtp if loud else None, 2),
+            "replaygain_db": _round(loud.replaygain_db if loud else None, 2),
+            "energy": energy.level if energy else None,
+            "energy_value": _round(energy.value if energy else None, 3),
+            "tags": _tags_dict(self.tags),
+            "algorithm_version": self.algorithm_version,
+        }
+
+    def to_results(self) -> AnalysisResults:
+        """The contract form carried by ``analysis.complete`` and the WebSocket."""
+        tempo, key, loud, energy = self.tempo, self.key, self.loudness, self.energy
+        return AnalysisResults(
+            bpm=tempo.bpm if tempo else None,
+            bpm_confidence=_unit(tempo.confidence) if tempo and tempo.bpm else None,
+            first_beat_s=tempo.first_beat_s if tempo else None,
+            key=key.key if key else None,
+            camelot=key.camelot if key else None,
+            open_key=key.open_key if key else None,
+            key_confidence=_unit(key.confidence) if key and key.key else None,
+            energy=_unit(energy.value) if energy else None,
+            energy_level=energy.level if energy else None,
+            loudness_lufs=_finite(loud.integrated_lufs) if loud else None,
+            loudness_range_lu=_finite(loud.range_lu) if loud else None,
+            true_peak_dbtp=_finite(loud.true_peak_dbtp) if loud else None,
+            replaygain_db=_finite(loud.replaygain_db) if loud else None,
+            duration_s=self.duration_s,
+        )
+
+
+def analyze_file(
+    path: str | os.PathLike[str],
+    *,
+    features: Iterable[Feature] = ALL_FEATURES,
+    bpm_range: tuple[float, float] = DEFAULT_BPM_RANGE,
+    block_s: float = BLOCK_S,
+) -> TrackAnalysis:
+    """Analyze one file in a single streaming pass.
+
+    Args:
+        path: The audio file (any format :mod:`.decode` reads). It is only read.
+        features: What to compute (all by default).
+        bpm_range: The range, in BPM, the tempo is folded into (DJ convention 70-180).
+        block_s: Decode block length in seconds: bounds memory (and changes no result).
+
+    Raises:
+        AudioError: the file cannot be read (``not_found``, ``empty_file``, ``not_audio``,
+            ``corrupt``, ``unsupported``...), or a step failed unexpectedly
+            (``analysis_failed``). The message names the file.
+    """
+    name = os.fspath(path)
+    wanted = frozenset(Feature(feature) for feature in features)
+    info = probe(name)
+    tempo = TempoAnalyzer(ANALYSIS_SR, bpm_range=bpm_range) if Feature.TEMPO in wanted else None
+    key = KeyAnalyzer(ANALYSIS_SR) if Feature.KEY in wanted else None
+    energy = EnergyAnalyzer(ANALYSIS_SR) if Feature.ENERGY in wanted else None
+    # Energy weighs loudness in: measuring it costs little once the blocks are decoded.
+    measure = bool(wanted & {Feature.LOUDNESS, Feature.ENERGY})
+    meter = LoudnessMeter(info.sr, info.channels) if measure else None
+    mono_consumers = [c for c in (tempo, key, energy) if c is not None]
+    frames = 0
+    try:
+        if meter is not None or mono_consumers:
+            resampler = soxr.ResampleStream(info.sr, ANALYSIS_SR, 1, dtype="float32")
+
+            def feed(mono: NDArray[np.float32]) -> None:
+                if mono.size:
+                    for consumer in mono_consumers:
+                        consumer.update(mono)
+
+            for block in stream(name, block_s=block_s):
+                frames += block.samples.shape[1]
+                if meter is not None:
+                    meter.update(block.samples)
+                if mono_consumers:
+                    feed(resampler.resample_chunk(block.mono(), last=False))
+            if mono_consumers:
+                feed(resampler.resample_chunk(np.zeros(0, np.float32), last=True))
+        loudness = meter.result() if meter is not None else None
+        # The decoded length is exact; a header's may be missing or an estimate (VBR mp3).
+        duration = frames / info.sr if frames else (info.duration_s or 0.0)
+        result = TrackAnalysis(
+            path=name,
+            duration_s=duration,
+            sample_rate=info.sr,
+            channels=info.channels,
+            tempo=tempo.result() if tempo else None,
+            key=key.result() if key else None,
+            loudness=loudness if Feature.LOUDNESS in wanted else None,
+            energy=energy.result(loudness) if energy else None,
+            tags=read_tags(name) if Feature.TAGS in wanted else None,
+        )
+    except AudioError:
+        raise
+    except Exception as exc:  # a bug in a step must name the file and not kill a batch
+        raise AudioError(
+            ErrorCode.ANALYSIS_FAILED, f"analysis failed: {type(exc).__name__}: {exc}", name
+        ) from exc
+    return result
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return round(value, digits)
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _unit(value: float) -> float:
+    return min(1.0, max(0.0, value))
+
+
+def _tags_dict(tags: TrackTags | None) -> dict[str, Any] | None:
+    if tags is None:
+        return None
+    fields = dataclasses.asdict(tags)
+    fields.pop("raw", None)
+    return {name: value for name, value in fields.items() if value not in (None, "", [])}

@@ -1,0 +1,145 @@
+"""Batch analysis of many files in a process pool, with a content-keyed result cache.
+
+Each file is analyzed in a worker process: the worker hashes the file, returns a cached
+result when one exists for that content, algorithm version and options, and otherwise
+analyzes it and stores the result. A file that fails gives an item with an error; the
+batch goes on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from .analyzer import ALGORITHM_VERSION, DEFAULT_BPM_RANGE, Feature, analyze_file
+from .cache import AnalysisCache, content_hash
+from .errors import AudioError, ErrorCode
+from .notation import KeyNotation, format_key
+
+__all__ = ["BatchError", "BatchItem", "BatchOptions", "analyze_many"]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchError:
+    """Why one file of a batch could not be analyzed."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOptions:
+    """How every file of a batch is analyzed."""
+
+    features: frozenset[Feature] = frozenset(Feature)
+    bpm_range: tuple[float, float] = DEFAULT_BPM_RANGE
+    write_tags: KeyNotation | None = None
+    """Write BPM, key (in this notation) and ReplayGain into each file (atomically)."""
+    cache_path: str | None = None
+    """The result cache file; ``None`` for no cache."""
+
+    def cache_options(self) -> dict[str, Any]:
+        return {"features": sorted(self.features), "bpm_range": list(self.bpm_range)}
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """The outcome for one file: its result (the JSON form) or its error."""
+
+    path: str
+    result: dict[str, Any] | None = None
+    error: BatchError | None = None
+    cached: bool = False
+    tags_written: bool = field(default=False)
+
+
+def analyze_many(
+    paths: Iterable[str | os.PathLike[str]],
+    options: BatchOptions | None = None,
+    *,
+    workers: int | None = None,
+) -> Iterator[BatchItem]:
+    """Analyze ``paths``; yield one :class:`BatchItem` per file as each finishes.
+
+    ``workers`` processes run at once (default: the CPU count); ``workers=1`` runs in
+    this process. At most a few files per worker are in flight, so a batch of 50,000
+    paths costs no memory up front.
+    """
+    options = options or BatchOptions()
+    names = (os.fspath(path) for path in paths)
+    count = workers or os.cpu_count() or 1
+    if count == 1:
+        for name in names:
+            yield analyze_one(name, options)
+        return
+    context = multiprocessing.get_context("forkserver")
+    # The fork server imports the analysis stack once; every worker forks with it loaded
+    # instead of spending seconds importing scipy and librosa itself.
+    context.set_forkserver_preload([analyze_file.__module__])
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        pending: set[Future[BatchItem]] = set()
+        for name in names:
+            pending.add(pool.submit(analyze_one, name, options))
+            if len(pending) >= count * 3:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (future.result() for future in done)
+        for future in pending:
+            yield future.result()
+
+
+def analyze_one(path: str, options: BatchOptions) -> BatchItem:
+    """Analyze one file for a batch (in a worker); never raises for a bad file."""
+    cache = AnalysisCache(options.cache_path) if options.cache_path else None
+    try:
+        key = None
+        if cache is not None:
+            key = AnalysisCache.key(content_hash(path), ALGORITHM_VERSION, options.cache_options())
+            stored = cache.get(key)
+            if stored is not None:
+                return BatchItem(path, {**stored, "path": path}, cached=True)
+        analysis = analyze_file(path, features=options.features, bpm_range=options.bpm_range)
+        result = analysis.to_dict()
+        written = False
+        if options.write_tags is not None:
+            written = _write_tags(path, result, options.write_tags)
+        if cache is not None:
+            if written:  # new bytes, new content hash: cache the result under it too
+                key = AnalysisCache.key(
+                    content_hash(path), ALGORITHM_VERSION, options.cache_options()
+                )
+            assert key is not None
+            cache.put(key, result)
+        return BatchItem(path, result, tags_written=written)
+    except AudioError as exc:
+        return BatchItem(path, error=BatchError(exc.code.value, exc.detail))
+    except OSError as exc:
+        code = ErrorCode.NOT_FOUND if isinstance(exc, FileNotFoundError) else ErrorCode.UNREADABLE
+        return BatchItem(path, error=BatchError(code.value, exc.strerror or str(exc)))
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _write_tags(path: str, result: dict[str, Any], notation: KeyNotation) -> bool:
+    from .tags import write_analysis_tags
+
+    key = result.get("key")
+    bpm, gain = result.get("bpm"), result.get("replaygain_db")
+    if bpm is None and key is None and gain is None:
+        return False
+    write_analysis_tags(
+        path,
+        bpm=bpm,
+        key=format_key(key, notation) if key else None,
+        replaygain_db=gain,
+        replaygain_peak=_peak_ratio(result.get("true_peak_dbtp")),
+    )
+    return True
+
+
+def _peak_ratio(dbtp: float | None) -> float | None:
+    return None if dbtp is None else round(10 ** (dbtp / 20), 6)

@@ -1,0 +1,459 @@
+"""Tempo (BPM at 0.01 resolution), confidence, tempo curve, beat grid and first downbeat.
+
+Entry points:
+
+* :class:`TempoAnalyzer` reads consecutive mono blocks of any length (the whole-file
+  analyzer feeds it 22050 Hz blocks while decoding) and keeps only the onset envelope:
+  four float32 values per hop of 11.6 ms, 5 MB per hour of audio.
+* :func:`estimate_tempo` runs it over an in-memory mono signal.
+* :func:`analyze_envelope` is the analysis both end with, on an envelope (kept, say,
+  from an earlier pass); its steps live in :mod:`._beats`.
+
+The onset envelope is a spectral flux in three bands, computed block by block: Hann
+frames of about 46 ms (1024 samples at 22050 Hz) every quarter frame, the magnitude
+(square root of the mean power) of each frame in 14 half-octave bands from 30 Hz to
+10.5 kHz, and its positive frame-to-frame increase averaged into a low band (< 220 Hz:
+kick, bass), a mid band (snare body, chords, voice) and a high band (> 2.6 kHz: hats,
+snare noise). Why these choices:
+
+* Separate bands let the tempo analysis tell kicks from snares and hats
+  (:mod:`._beats`), which is what places drum and bass at 170 and hip-hop at 90.
+* 46 ms resolves the partials of bass notes and chords (21.5 Hz bins), whose beating
+  in shorter frames makes steady tones look like onsets; at a quarter-frame hop the
+  frame rate (86 Hz) is above the window's modulation bandwidth, so nothing aliases.
+* Magnitudes rather than decibels: a log jumps as soon as an onset enters the frame's
+  edge, whatever its position, while a magnitude rises smoothly with the window, so the
+  envelope keeps where within a hop each onset falls. Folding many beats then places
+  the beat grid to about a millisecond and the tempo to a few thousandths of a BPM.
+  The track's gain cancels in the analysis, which normalizes each band by its mean.
+
+Frames are centred on ``i * hop`` as with ``librosa.stft(center=True)``: the stream is
+preceded by half a frame of zeros, and :meth:`TempoAnalyzer.result` finishes the last
+frames against half a frame of zeros without consuming them. The pending samples and
+the previous frame's band magnitudes carry across blocks, so any block split gives the
+same envelope. The whole estimate takes about 9 ms per 30 s of audio on one core,
+three to four times less than ``librosa.beat.beat_track``
+(``benchmarks/tempo_quick.py``).
+
+Example:
+    >>> import numpy as np
+    >>> sr = 22050
+    >>> clicks = np.zeros(30 * sr, dtype=np.float32)
+    >>> clicks[:: sr // 2] = 1.0  # 120 BPM
+    >>> result = estimate_tempo(clicks, sr)
+    >>> result.bpm, result.stable
+    (120.0, True)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.fft
+from numpy.typing import NDArray
+
+from ._beats import (
+    DEFAULT_BPM_RANGE,
+    GRID_STEP_OCT,
+    HARMONICS_ACF,
+    HIGH,
+    LOW,
+    MID,
+    RANGE_SLACK,
+    autocorrelation,
+    choose_level,
+    downbeat_index,
+    grid_beats,
+    parabolic_peak,
+    refine_bpm,
+    tempo_curve,
+    tempo_salience,
+    track_beats,
+)
+from .errors import AudioError, ErrorCode
+from .results import TempoResult
+
+__all__ = ["MIN_DURATION_S", "TempoAnalyzer", "analyze_envelope", "estimate_tempo"]
+
+MIN_DURATION_S = 4.0
+"""Shortest signal analyzed, in seconds; longer when the range's slowest tempo needs it
+(four beats at ``bpm_range[0]``). Shorter input raises ``AudioError(TOO_SHORT)``: a
+couple of beats cannot tell 120 from 121, nor 85 from 170."""
+
+MIN_SR = 8000
+FRAME_S = 0.0464
+"""Frame length aimed at, in seconds: the nearest power of two of samples is used (1024
+at 22050 Hz, 2048 at 44100 and 48000 Hz); the hop is a quarter of it."""
+BAND_EDGES_HZ = (
+    *(30.0, 90.0, 150.0, 220.0, 320.0, 460.0, 650.0, 920.0),
+    *(1300.0, 1850.0, 2600.0, 3700.0, 5200.0, 7400.0, 10500.0),
+)
+"""Edges of the 14 bands, in Hz: about half an octave wide, clipped at 0.45 * sr."""
+LOW_MAX_HZ = 220.0
+MID_MAX_HZ = 2600.0
+REFERENCE_POWER = 1e-9
+"""Unit of the band powers: -90 dB of mean power per bin (white noise of variance 1 has
+1), so a band magnitude of 1 is the silence threshold of :mod:`._beats`."""
+BLOCK_S = 30.0
+ACTIVE_RATIO = 100.0
+"""Frames whose level is within 40 dB (a magnitude ratio of 100) of the loud level, its
+99th percentile, are music: leading and trailing silence is left out."""
+
+MIN_ACTIVITY = 0.04
+"""Mean flux over mean level below which nothing really starts: no beat. Drum loops score
+about 0.2 (0.19 under white noise at 0 dB SNR); steady tones and drones under 0.03, their
+flux being the ripple of partials leaking into each other's bands."""
+
+MIN_CONFIDENCE = 0.12
+"""Below this confidence no periodicity is trusted: ``bpm`` is ``None``. White and pink
+noise score about 0.03, drum loops under noise at 0 dB SNR still above 0.3."""
+
+STABLE_TOLERANCE = 0.01
+"""The tempo curve staying within ±1 % of its median makes a track stable."""
+MAX_FRAMES_PER_STEP = 1024
+"""Frames transformed at once: about 4 MB of float32, which stays in cache."""
+
+
+class TempoAnalyzer:
+    """Streaming tempo and beat-grid estimator.
+
+    Feed consecutive mono blocks with :meth:`update`, then call :meth:`result` (as often
+    as wanted: it does not consume the state). Memory is the onset envelope, 16 bytes
+    per hop (5 MB per hour at 22050 Hz), plus one frame of samples; :meth:`result` needs
+    about 65 MB more for an hour-long mix.
+
+    Args:
+        sr: Sample rate of the blocks, in Hz, >= 8000 (22050 is the design point).
+        bpm_range: ``(lo, hi)`` in BPM: the metrical level reported lies in this range.
+            It must span nearly an octave (``hi >= 1.9 * lo``) so that every tempo has a
+            representative; the DJ default (70, 180) keeps 170 for drum and bass and 75
+            for downtempo, (60, 120) folds them to 85 and 75, (90, 180) to 170 and 150.
+
+    Raises:
+        ValueError: ``sr`` below 8000, or an invalid range (not within 30-300 BPM,
+            ``lo >= hi``, or narrower than ``hi >= 1.9 * lo``).
+
+    Example:
+        >>> import numpy as np
+        >>> sr = 22050
+        >>> analyzer = TempoAnalyzer(sr)
+        >>> clicks = np.zeros(30 * sr, dtype=np.float32)
+        >>> clicks[:: round(sr * 60 / 128)] = 1.0
+        >>> for block in np.array_split(clicks, 7):
+        ...     analyzer.update(block)
+        >>> analyzer.result().bpm
+        128.0
+    """
+
+    def __init__(self, sr: int, *, bpm_range: tuple[float, float] = DEFAULT_BPM_RANGE) -> None:
+        if sr < MIN_SR:
+            raise ValueError(f"sample rate must be at least {MIN_SR} Hz, got {sr}")
+        lo, hi = (float(v) for v in bpm_range)
+        if not (30.0 <= lo < hi <= 300.0 and hi >= 1.9 * lo):
+            raise ValueError(
+                f"bpm_range {lo:g}-{hi:g} must lie within 30-300 BPM and span nearly an "
+                "octave (hi >= 1.9 * lo)"
+            )
+        self.sr = sr
+        self.bpm_range = (lo, hi)
+        self.n_fft = int(2 ** round(math.log2(sr * FRAME_S)))
+        self.hop = self.n_fft // 4
+        self.fps = sr / self.hop
+        n = np.arange(self.n_fft)
+        self._window = (0.5 - 0.5 * np.cos(2 * np.pi * n / self.n_fft)).astype(np.float32)
+        resolution = sr / self.n_fft
+        top = min(BAND_EDGES_HZ[-1], 0.45 * sr)
+        edges = [edge for edge in BAND_EDGES_HZ if edge < top] + [top]
+        bins = np.unique(np.ceil(np.asarray(edges) / resolution).astype(np.int64))
+        self._first_bin, self._stop_bin = int(bins[0]), int(bins[-1])
+        self._band_starts = bins[:-1] - self._first_bin
+        window_energy = float(np.sum(self._window.astype(np.float64) ** 2))
+        self._band_scale = (1.0 / (np.diff(bins) * window_energy * REFERENCE_POWER)).astype(
+            np.float32
+        )
+        centres = np.sqrt(bins[:-1] * bins[1:]) * resolution
+        # Bands ascend in frequency, so each group is a contiguous run of columns.
+        group = np.where(centres < LOW_MAX_HZ, 0, np.where(centres < MID_MAX_HZ, 1, 2))
+        sizes = np.bincount(group, minlength=3)
+        if np.any(sizes == 0):
+            raise ValueError(f"sample rate {sr} Hz leaves a band group empty")
+        self._group_starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        self._group_scale = (1.0 / sizes).astype(np.float32)
+        self._tail = np.zeros(self.n_fft // 2, dtype=np.float32)
+        self._previous = np.zeros(centres.size, dtype=np.float32)
+        self._chunks: list[NDArray[np.float32]] = []
+        self._frames = 0
+        self.n_samples = 0
+
+    @property
+    def duration_s(self) -> float:
+        """Audio received so far, in seconds."""
+        return self.n_samples / self.sr
+
+    def update(self, block: NDArray[np.floating]) -> None:
+        """Append the next block of the signal.
+
+        Args:
+            block: Mono samples at ``sr``, shape ``(n,)``, any length (0 included),
+                nominally in [-1, 1]; converted to float32.
+
+        Raises:
+            ValueError: ``block`` is not one-dimensional or holds NaN or infinity.
+        """
+        samples = np.asarray(block, dtype=np.float32)
+        if samples.ndim != 1:
+            raise ValueError(f"expected a mono block of shape (n,), got shape {samples.shape}")
+        if not np.all(np.isfinite(samples)):
+            raise ValueError("the block holds NaN or infinite samples")
+        self.n_samples += samples.size
+        tail, hop = self._tail, self.hop
+        count = self._frame_count(tail.size + samples.size)
+        # Frames starting in the tail read it joined to the block's head; the others read
+        # the block in place (no copy of a 30 s block).
+        joined = min(count, -(-tail.size // hop))
+        if joined:
+            head = samples[: (joined - 1) * hop + self.n_fft - tail.size]
+            self._append(np.concatenate((tail, head)), joined)
+        if count > joined:
+            self._append(samples[joined * hop - tail.size :], count - joined)
+        consumed = count * hop - tail.size
+        if consumed >= 0:
+            self._tail = samples[consumed:].copy()
+        else:
+            self._tail = np.concatenate((tail[count * hop :], samples))
+
+    def envelope(self) -> NDArray[np.float32]:
+        """The onset envelope so far, finished with the frames of the pending samples.
+
+        Returns:
+            Shape ``(frames, 4)``, float32, frame ``i`` centred on sample ``i * hop``
+            (at ``i / fps`` seconds): the flux of the low, mid and high bands, then the
+            mean band magnitude, all >= 0 and in one unit (1.0 is -90 dB, the silence
+            threshold).
+        """
+        padded = np.concatenate((self._tail, np.zeros(self.n_fft // 2, dtype=np.float32)))
+        last = self._frame_count(padded.size)
+        # Only frames centred on a received sample: the rest would be padding.
+        last = min(last, max(0, -(-self.n_samples // self.hop) - self._frames))
+        parts = list(self._chunks)
+        if last > 0:
+            span = padded[: (last - 1) * self.hop + self.n_fft]
+            parts.append(self._envelope(span, last, self._previous)[0])
+        if not parts:
+            return np.zeros((0, 4), dtype=np.float32)
+        return np.concatenate(parts)
+
+    def result(self) -> TempoResult:
+        """Tempo and beat grid of everything received so far.
+
+        Returns:
+            The :class:`~tracktion.audio.results.TempoResult`. Silence, and audio
+            without a clear periodicity (noise, ambient pads), give ``bpm=None``, a low
+            confidence and no beats.
+
+        Raises:
+            AudioError: ``TOO_SHORT`` when less than :data:`MIN_DURATION_S` seconds (or
+                four beats at the range's slowest tempo) were received.
+        """
+        needed = max(MIN_DURATION_S, 4 * 60.0 / self.bpm_range[0])
+        if self.duration_s < needed:
+            raise AudioError(
+                ErrorCode.TOO_SHORT,
+                f"tempo needs at least {needed:.1f} s of audio, got {self.duration_s:.2f} s",
+            )
+        envelope = self.envelope()
+        return analyze_envelope(
+            envelope[:, :3],
+            envelope[:, 3],
+            self.fps,
+            bpm_range=self.bpm_range,
+        )
+
+    def _frame_count(self, samples: int) -> int:
+        return 0 if samples < self.n_fft else (samples - self.n_fft) // self.hop + 1
+
+    def _append(self, span: NDArray[np.float32], count: int) -> None:
+        """Append the envelope of the first ``count`` frames of ``span``, a step at a time."""
+        for first in range(0, count, MAX_FRAMES_PER_STEP):
+            frames = min(MAX_FRAMES_PER_STEP, count - first)
+            start = first * self.hop
+            part = span[start : start + (frames - 1) * self.hop + self.n_fft]
+            rows, self._previous = self._envelope(part, frames, self._previous)
+            self._chunks.append(rows)
+            self._frames += frames
+            # Merge equal runs, like a binary counter: few chunks, each row copied a
+            # logarithmic number of times however small the blocks.
+            while len(self._chunks) > 1 and len(self._chunks[-1]) >= len(self._chunks[-2]):
+                last = self._chunks.pop()
+                self._chunks[-1] = np.concatenate((self._chunks[-1], last))
+
+    def _envelope(
+        self, span: NDArray[np.float32], count: int, previous: NDArray[np.float32]
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Envelope rows of the ``count`` frames of ``span``, and the last band levels."""
+        frames = np.lib.stride_tricks.sliding_window_view(span, self.n_fft)[:: self.hop][:count]
+        spectrum = scipy.fft.rfft(frames * self._window, axis=1)
+        # Real and imaginary parts side by side: one square and one sum give band powers.
+        parts = spectrum[:, self._first_bin : self._stop_bin].view(np.float32)
+        bands = np.add.reduceat(parts * parts, 2 * self._band_starts, axis=1) * self._band_scale
+        levels = np.sqrt(bands)  # band magnitudes: see the module docstring
+        flux = np.diff(levels, axis=0, prepend=previous[None, :])
+        np.maximum(flux, 0.0, out=flux)
+        out = np.empty((count, 4), dtype=np.float32)
+        out[:, :3] = np.add.reduceat(flux, self._group_starts, axis=1) * self._group_scale
+        out[:, 3] = levels.mean(axis=1)
+        return out, levels[-1].copy()
+
+
+def estimate_tempo(
+    y: NDArray[np.floating], sr: int, *, bpm_range: tuple[float, float] = DEFAULT_BPM_RANGE
+) -> TempoResult:
+    """Tempo and beat grid of an in-memory mono signal (:class:`TempoAnalyzer` in 30 s blocks).
+
+    Args:
+        y: Mono signal, shape ``(n,)``, nominally in [-1, 1].
+        sr: Its sample rate, in Hz, >= 8000.
+        bpm_range: ``(lo, hi)`` in BPM; see :class:`TempoAnalyzer`.
+
+    Returns:
+        The :class:`~tracktion.audio.results.TempoResult`.
+
+    Raises:
+        AudioError: ``TOO_SHORT`` for less than :data:`MIN_DURATION_S` seconds.
+        ValueError: ``y`` is not one-dimensional or not finite, or ``sr`` or
+            ``bpm_range`` is invalid.
+
+    Example:
+        >>> import numpy as np
+        >>> sr = 22050
+        >>> t = np.arange(25 * sr) / sr
+        >>> y = (np.sin(2 * np.pi * 60 * t) * (np.mod(t, 60 / 174) < 0.05)).astype(np.float32)
+        >>> estimate_tempo(y, sr).bpm
+        174.0
+    """
+    signal = np.asarray(y)
+    if signal.ndim != 1:
+        raise ValueError(f"expected a mono signal of shape (n,), got shape {signal.shape}")
+    analyzer = TempoAnalyzer(sr, bpm_range=bpm_range)
+    block = int(BLOCK_S * sr)
+    for start in range(0, signal.size, block):
+        analyzer.update(signal[start : start + block])
+    return analyzer.result()
+
+
+def _empty(confidence: float) -> TempoResult:
+    empty = np.zeros(0)
+    return TempoResult(
+        bpm=None,
+        confidence=round(confidence, 3),
+        stable=False,
+        first_beat_s=None,
+        first_downbeat_s=None,
+        beats_s=empty,
+        curve_times_s=empty,
+        curve_bpm=empty,
+    )
+
+
+def analyze_envelope(
+    bands: NDArray[np.floating],
+    level: NDArray[np.floating],
+    fps: float,
+    *,
+    bpm_range: tuple[float, float] = DEFAULT_BPM_RANGE,
+) -> TempoResult:
+    """Tempo, confidence, stability, tempo curve, beats and first downbeat of a track.
+
+    Args:
+        bands: Onset envelope, shape ``(n, 3)``: spectral flux of the low (kick, bass),
+            mid and high (hats, snare noise) bands per frame, >= 0. Frame ``i`` is
+            centred at ``i / fps`` seconds.
+        level: Mean band magnitude of every frame, shape ``(n,)``, in the unit of the
+            flux, where 1.0 is the silence threshold (-90 dB).
+        fps: Frame rate, in Hz.
+        bpm_range: ``(lo, hi)``: the metrical level reported lies in this range
+            (within 1 %).
+
+    Returns:
+        The :class:`~tracktion.audio.results.TempoResult`: ``bpm`` is ``None`` for
+        silence, steady tones, and audio without a trustworthy periodicity. Beat times
+        are in seconds from the envelope's first frame; a grid may start up to a
+        quarter beat before the first audible frame (a few milliseconds before 0 when
+        the music starts at once).
+
+    Example:
+        >>> import numpy as np
+        >>> analyzer = TempoAnalyzer(22050)
+        >>> clicks = np.zeros(30 * 22050, dtype=np.float32)
+        >>> clicks[::7600] = 1.0  # 22050 * 60 / 7600 = 174.08 BPM
+        >>> analyzer.update(clicks)
+        >>> bands, level = analyzer.envelope()[:, :3], analyzer.envelope()[:, 3]
+        >>> analyze_envelope(bands, level, analyzer.fps).bpm
+        174.08
+        >>> analyze_envelope(bands, level, analyzer.fps, bpm_range=(60.0, 120.0)).bpm
+        87.04
+    """
+    lo = bpm_range[0]
+    levels = np.asarray(level, dtype=np.float64)
+    loud = float(np.percentile(levels, 99)) if levels.size else 0.0
+    if loud < 1.0:
+        return _empty(0.0)
+    active = np.flatnonzero(levels > loud / ACTIVE_RATIO)
+    start, stop = int(active[0]), int(active[-1]) + 1
+    n = stop - start
+    raw = np.asarray(bands, dtype=np.float64)[start:stop]
+    if n < 4 * 60.0 * fps / lo or raw.mean() < MIN_ACTIVITY * levels[start:stop].mean():
+        return _empty(0.0)  # under four beats of music, or nothing ever starts
+
+    means = raw.mean(axis=0)
+    x = raw / np.where(means > 0, means, 1.0)
+    full = x.mean(axis=1)
+    grid_lo, grid_hi = lo * (1 - 2 * RANGE_SLACK), bpm_range[1] * (1 + 2 * RANGE_SLACK)
+    grid = grid_lo * 2.0 ** np.arange(0.0, np.log2(grid_hi / grid_lo), GRID_STEP_OCT)
+    max_lag = int(np.ceil(HARMONICS_ACF * 60.0 * fps / grid[0])) + 2
+    salience = tempo_salience(autocorrelation(full, min(max_lag, n // 2)), fps, grid)
+    i = int(np.argmax(salience))
+    peak_bpm = float(grid[i] * 2.0 ** (GRID_STEP_OCT * parabolic_peak(salience, i)))
+    floor = max(float(np.median(salience)), 0.0)
+    prominence = float(np.clip((salience[i] - floor) / max(1.0 - floor, 1e-9), 0.0, 1.0))
+    times, local, strength = tempo_curve(full, fps, peak_bpm)
+    # A drifting tempo smears the global comb: its windows then tell the periodicity.
+    confidence = max(prominence, float(np.median(strength)))
+    if confidence < MIN_CONFIDENCE:
+        return _empty(confidence)
+
+    centre = float(np.median(local))
+    stable = bool(np.all(np.abs(local / centre - 1.0) <= STABLE_TOLERANCE))
+    if stable:
+        bpm = refine_bpm(full, fps, centre)
+        frame_bpm = np.full(n, bpm)
+    else:
+        bpm = centre
+        frame_bpm = np.interp(np.arange(n) / fps, times, local)
+    phase_beats = np.concatenate(([0.0], np.cumsum(frame_bpm[:-1]))) / (60.0 * fps)
+    candidates = choose_level(
+        x, fps, phase_beats, bpm, salience_at=(grid, salience), bpm_range=bpm_range
+    )
+    ratio = candidates[0].ratio if candidates else 1.0
+    bpm *= ratio
+    period = 60.0 * fps / bpm
+    accent = x[:, LOW] + x[:, MID] + 0.25 * x[:, HIGH]
+    if stable:
+        beats = grid_beats(accent, period)
+    else:
+        beats = track_beats(accent, 60.0 * fps / (frame_bpm * ratio))
+    if beats.size == 0:
+        return _empty(confidence)
+    downbeat = min(downbeat_index(x, beats, period), beats.size - 1)
+    beats_s = (beats + start) / fps
+    return TempoResult(
+        bpm=round(bpm, 2),
+        confidence=round(confidence, 3),
+        stable=stable,
+        first_beat_s=float(beats_s[0]),
+        first_downbeat_s=float(beats_s[downbeat]),
+        beats_s=beats_s,
+        curve_times_s=times + start / fps,
+        curve_bpm=local * ratio,
+    )
