@@ -44,6 +44,7 @@ typecheck: install
 
 unit: install
 	scripts/ensure-services
+	scripts/ensure-system-packages
 	$(BIN)/pytest -n auto
 
 test: lint typecheck unit
