@@ -457,3 +457,28 @@ def test_public_api_is_listed_in_all() -> None:
     }
     assert defined <= set(module.__all__)
     assert all(hasattr(module, name) for name in module.__all__)
+
+
+@needs_ffmpeg
+def test_raw_aac_decodes_whole_without_a_truncation_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # ffprobe only estimates a raw ADTS stream's length from its bit rate (here about 4 s
+    # too long): the decoded length is the truth, and nothing is "truncated".
+    import subprocess
+
+    assert FFMPEG is not None
+    path = tmp_path / "tone.aac"
+    subprocess.run(
+        [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=20",
+         "-c:a", "aac", "-b:a", "128k", str(path)],
+        check=True,
+    )  # fmt: skip
+    assert probe(path).duration_s is None
+    with caplog.at_level("WARNING", logger="tracktion.audio"):
+        blocks = list(stream(path, block_s=5.0))
+    assert not any(block.partial for block in blocks)
+    assert sum(block.samples.shape[1] for block in blocks) / blocks[0].sr == pytest.approx(
+        20, abs=0.1
+    )
+    assert "truncated" not in caplog.text

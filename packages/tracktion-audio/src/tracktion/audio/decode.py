@@ -63,6 +63,10 @@ __all__ = [
 
 log = logging.getLogger("tracktion.audio")
 
+# Containers whose length ffprobe only estimates from the bit rate (raw ADTS AAC): their
+# header says nothing a shorter decode could be measured against.
+_ESTIMATED_LENGTH: Final = frozenset({"aac"})
+
 SALVAGE_MIN_S: Final = 30.0
 """A truncated or damaged stream is kept when at least this many seconds decode..."""
 SALVAGE_MIN_FRACTION: Final = 0.5
@@ -506,6 +510,8 @@ def _probe_ffmpeg(path: str, head: bytes, sf_reason: str) -> AudioInfo:
     duration = _float_or_none(audio_stream.get("duration"))
     if duration is None:
         duration = _float_or_none(report.get("format", {}).get("duration"))
+    if container in _ESTIMATED_LENGTH:
+        duration = None
     frames = None if duration is None else round(duration * sr)
     codec = str(audio_stream.get("codec_name", "unknown")).lower()
     return AudioInfo(
