@@ -147,3 +147,12 @@ def test_cli_rejects_a_range_that_cannot_hold_every_tempo() -> None:
     result = CliRunner().invoke(app, ["analyze", "--min-bpm", "100", "--max-bpm", "150", "x"])
     assert result.exit_code == 2
     assert "must span nearly an octave" in result.stderr
+
+
+def test_a_clip_too_short_for_a_tempo_still_gets_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "sting.wav"
+    sf.write(path, loop(128.0, 2.0), SR)
+    result = analyze_file(path).to_dict()
+    assert result["bpm"] is None
+    assert result["duration_s"] == pytest.approx(2.0, abs=0.01)
+    assert result["loudness_lufs"] is not None

@@ -185,7 +185,7 @@ def analyze_file(
             duration_s=duration,
             sample_rate=info.sr,
             channels=info.channels,
-            tempo=tempo.result() if tempo else None,
+            tempo=_tempo_of(tempo) if tempo else None,
             key=key.result() if key else None,
             loudness=loudness if Feature.LOUDNESS in wanted else None,
             energy=energy.result(loudness) if energy else None,
@@ -198,6 +198,16 @@ def analyze_file(
             ErrorCode.ANALYSIS_FAILED, f"analysis failed: {type(exc).__name__}: {exc}", name
         ) from exc
     return result
+
+
+def _tempo_of(tempo: TempoAnalyzer) -> TempoResult | None:
+    # Too short a clip for a tempo still has a key, a loudness and tags.
+    try:
+        return tempo.result()
+    except AudioError as exc:
+        if exc.code is ErrorCode.TOO_SHORT:
+            return None
+        raise
 
 
 def _round(value: float | None, digits: int) -> float | None:
