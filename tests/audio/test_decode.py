@@ -447,18 +447,6 @@ def test_sniffing_tells_audio_from_other_content() -> None:
     assert decode.sniff_audio(b"") is None
 
 
-def test_public_api_is_listed_in_all() -> None:
-    import tracktion.audio.decode as module
-
-    defined = {
-        name
-        for name, value in vars(module).items()
-        if not name.startswith("_") and getattr(value, "__module__", None) == module.__name__
-    }
-    assert defined <= set(module.__all__)
-    assert all(hasattr(module, name) for name in module.__all__)
-
-
 @needs_ffmpeg
 def test_raw_aac_decodes_whole_without_a_truncation_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture

@@ -160,15 +160,3 @@ def test_rejects_bad_input() -> None:
         EnergyAnalyzer(SR).update(np.zeros((2, 100)))
     with pytest.raises(ValueError, match="8000"):
         EnergyAnalyzer(4000)
-
-
-def test_public_api_is_listed_in_all() -> None:
-    import tracktion.audio.energy as module
-
-    defined = {
-        name
-        for name, value in vars(module).items()
-        if not name.startswith("_") and getattr(value, "__module__", None) == module.__name__
-    }
-    assert defined <= set(module.__all__)
-    assert all(hasattr(module, name) for name in module.__all__)

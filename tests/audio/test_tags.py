@@ -400,15 +400,3 @@ def test_unreadable_files_raise_with_a_code(
         read_tags(path)
     assert caught.value.code is code
     assert caught.value.path == str(path)
-
-
-def test_public_api_is_listed_in_all() -> None:
-    import tracktion.audio.tags as module
-
-    defined = {
-        name
-        for name, value in vars(module).items()
-        if not name.startswith("_") and getattr(value, "__module__", None) == module.__name__
-    }
-    assert defined <= set(module.__all__)
-    assert all(hasattr(module, name) for name in module.__all__)

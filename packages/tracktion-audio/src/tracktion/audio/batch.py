@@ -20,7 +20,7 @@ from .cache import AnalysisCache, content_hash
 from .errors import AudioError, ErrorCode
 from .notation import KeyNotation, format_key
 
-__all__ = ["BatchError", "BatchItem", "BatchOptions", "analyze_many"]
+__all__ = ["BatchError", "BatchItem", "BatchOptions", "analyze_many", "analyze_one"]
 
 
 @dataclass(frozen=True, slots=True)
