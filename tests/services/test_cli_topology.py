@@ -15,6 +15,8 @@ from tracktion.contracts import DEFAULT_TOPOLOGY, ExchangeNames
 from tracktion.services.cli import app
 from tracktion.services.settings import topology_for
 
+from ..core.bus.conftest import delete_topology
+
 runner = CliRunner()
 
 
@@ -32,23 +34,12 @@ def test_show_table_lists_every_queue_unwrapped() -> None:
     assert "p.tracktion.events:analysis.cancel" in result.stdout
 
 
-async def _delete(url: str, prefix: str) -> None:
-    topology = topology_for(ExchangeNames(), prefix)
-    connection = await aio_pika.connect(url)
-    async with connection:
-        channel = await connection.channel()
-        for queue in topology.queues:
-            await channel.queue_delete(queue.name)
-        for exchange in topology.exchanges:
-            await channel.exchange_delete(exchange.name)
-
-
 @pytest.fixture
 def prefix(rabbitmq_url: str) -> Iterator[str]:
     """A name prefix of this test's own; what it declared is deleted afterwards."""
     name = f"clitest-{uuid.uuid4().hex[:8]}."
     yield name
-    asyncio.run(_delete(rabbitmq_url, name))
+    asyncio.run(delete_topology(rabbitmq_url, topology_for(ExchangeNames(), name)))
 
 
 @pytest.mark.integration
