@@ -16,7 +16,7 @@ export UV_NATIVE_TLS := 1
 # re-sync may rewrite under a running process.
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 
-.PHONY: install run test lint typecheck unit contracts-docs benchmarks clean
+.PHONY: install run test lint typecheck unit contracts-docs benchmarks benchmarks-audio clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -58,6 +58,9 @@ benchmarks: install
 	$(BIN)/python benchmarks/bus_throughput.py
 	$(BIN)/python benchmarks/catalog_upsert.py
 	$(BIN)/python benchmarks/cache_ops.py
+
+benchmarks-audio: install
+	benchmarks/audio/run.sh
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache
