@@ -14,18 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from sqlalchemy import make_url
 
 from tracktion.contracts import TracktionError
-from tracktion.core.catalog import (
-    ReconnectPolicy,
-    current_revision,
-    default_database_url,
-    upgrade,
-)
+
+if TYPE_CHECKING:
+    from tracktion.core.catalog import ReconnectPolicy
 
 __all__ = ["DATABASE_URL_ENV", "app"]
 
@@ -70,6 +66,11 @@ def upgrade_command(
     ] = 10.0,
 ) -> None:
     """Migrate the catalog database's schema and print the revision it reached."""
+    # Imported here: SQLAlchemy and Alembic are slow to load for every other command.
+    from sqlalchemy import make_url
+
+    from tracktion.core.catalog import ReconnectPolicy, default_database_url
+
     try:
         url = database or default_database_url()
         before, after = asyncio.run(_upgrade(url, revision, ReconnectPolicy(budget_s=wait)))
@@ -83,6 +84,8 @@ def upgrade_command(
 async def _upgrade(
     url: str, revision: str, reconnect: ReconnectPolicy
 ) -> tuple[str | None, str | None]:
+    from tracktion.core.catalog import current_revision, upgrade
+
     before = await current_revision(url, reconnect=reconnect)
     await upgrade(url, revision, reconnect=reconnect)
     return before, await current_revision(url, reconnect=reconnect)
