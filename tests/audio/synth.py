@@ -485,3 +485,23 @@ def add_noise(y: NDArray[np.floating], *, noise_db: float, seed: int) -> F64:
     noise = np.random.default_rng(seed).standard_normal(x.size)
     noisy: F64 = x + noise * rms * 10.0 ** (noise_db / 20.0)
     return noisy
+
+
+def melody(bpm: float, seconds: float, sr: int, *, seed: int = 0) -> NDArray[np.float32]:
+    """A drumless melody: harmonic tones (five partials) on a major scale, half, one or
+    two beats long, each with a 30 ms attack and a decay, played back to back at ``bpm``."""
+    rng = np.random.default_rng(seed)
+    beat = 60.0 / bpm
+    n = int(seconds * sr)
+    y = np.zeros(n)
+    start = 0.0
+    while start < seconds:
+        length = beat * float(rng.choice([0.5, 1.0, 1.0, 2.0]))
+        freq = 220.0 * 2.0 ** (float(rng.choice([0, 2, 4, 5, 7, 9, 11, 12])) / 12.0)
+        first = int(start * sr)
+        count = min(int(length * sr), n - first)
+        t = np.arange(count) / sr
+        tone = sum(np.sin(2 * np.pi * k * freq * t) / k for k in range(1, 6))
+        y[first : first + count] += 0.2 * tone * np.minimum(t / 0.03, 1.0) * np.exp(-t / length)
+        start += length
+    return y.astype(np.float32)

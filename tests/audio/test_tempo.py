@@ -14,7 +14,7 @@ from tracktion.audio.errors import AudioError, ErrorCode
 from tracktion.audio.results import TempoResult
 from tracktion.audio.tempo import MIN_DURATION_S, TempoAnalyzer, estimate_tempo
 
-from .synth import GENRES, TYPICAL_BPM, click_track, drum_loop, tempo_ramp
+from .synth import GENRES, TYPICAL_BPM, click_track, drum_loop, melody, tempo_ramp
 
 SR = 22050
 
@@ -222,6 +222,14 @@ def test_beatless_audio_has_low_confidence_and_no_tempo(kind: str) -> None:
     assert result.confidence < 0.12
     assert result.beats_s.size == 0
     assert result.first_beat_s is None
+
+
+@pytest.mark.parametrize(("bpm", "seed"), [(84.0, 1), (96.0, 2), (108.0, 1), (120.0, 2)])
+def test_melody_without_drums_has_a_tempo(bpm: float, seed: int) -> None:
+    # Pitched note onsets have little flux on average but stand out as bursts.
+    result = estimate_tempo(melody(bpm, 30.0, SR, seed=seed), SR)
+    assert result.bpm is not None
+    assert result.bpm == pytest.approx(bpm, rel=0.04)
 
 
 def test_noise_confidence_is_far_below_a_loop() -> None:

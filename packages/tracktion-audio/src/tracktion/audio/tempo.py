@@ -105,6 +105,12 @@ MIN_ACTIVITY = 0.04
 about 0.2 (0.19 under white noise at 0 dB SNR); steady tones and drones under 0.03, their
 flux being the ripple of partials leaking into each other's bands."""
 
+MIN_ONSET_HEIGHT = 0.1
+"""Height of the onsets, over the mean level, from which music with little flux on
+average still has beats: the 99th percentile of a band's flux minus its median. Melodies
+without drums (plucked, bowed, blown notes) reach 0.18 and more in the mid band; the
+ripple of steady tones and drones stays under 0.05 (a sine 0.001)."""
+
 MIN_CONFIDENCE = 0.12
 """Below this confidence no periodicity is trusted: ``bpm`` is ``None``. White and pink
 noise score about 0.03, drum loops under noise at 0 dB SNR still above 0.3."""
@@ -403,7 +409,14 @@ def analyze_envelope(
     start, stop = int(active[0]), int(active[-1]) + 1
     n = stop - start
     raw = np.asarray(bands, dtype=np.float64)[start:stop]
-    if n < 4 * 60.0 * fps / lo or raw.mean() < MIN_ACTIVITY * levels[start:stop].mean():
+    mean_level = levels[start:stop].mean()
+    # Something starts when the flux is high on average (drums), or when, in some band,
+    # its loudest frames rise well above its steady ripple (pitched notes: a melody's
+    # onsets are sparse and soft, but they are bursts, which a tone's ripple is not).
+    heights = (np.percentile(raw, 99, axis=0) - np.median(raw, axis=0)) / max(mean_level, 1e-12)
+    if n < 4 * 60.0 * fps / lo or (
+        raw.mean() < MIN_ACTIVITY * mean_level and heights.max() < MIN_ONSET_HEIGHT
+    ):
         return _empty(0.0)  # under four beats of music, or nothing ever starts
 
     means = raw.mean(axis=0)
