@@ -34,6 +34,8 @@ uv.lock: pyproject.toml packages/*/pyproject.toml reference-services/pyproject.t
 run: install
 	$(BIN)/tracktion contracts list
 	$(BIN)/tracktion contracts validate --type auto examples/messages/cue_generation.json
+	$(BIN)/python examples/demo_library.py .cache/demo-library
+	$(BIN)/tracktion analyze .cache/demo-library
 
 lint: install
 	$(BIN)/ruff check .

@@ -39,7 +39,6 @@ if __package__ in (None, ""):  # run as a script: make `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.audio.harmony import MAJOR_PROGRESSIONS, MINOR_PROGRESSIONS, SR, render_key
-
 from tracktion.audio.key import estimate_key
 from tracktion.audio.notation import KEY_NAMES, MusicalKey, parse_key
 

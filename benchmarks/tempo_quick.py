@@ -41,7 +41,6 @@ if __package__ in (None, ""):  # run as a script: make `tests` (the signal synth
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.audio.synth import GENRES, TYPICAL_BPM, drum_loop
-
 from tracktion.audio.tempo import estimate_tempo
 
 SR = 22050

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from benchmarks.audio.compose import (
     DRUM_CHANNEL,
     GENRES,
@@ -26,7 +27,6 @@ from benchmarks.audio.scoring import (
     tempo_acc1,
     tempo_acc2,
 )
-
 from tracktion.core.formats import AUDIO_FORMATS
 
 # --------------------------------------------------------------------------- key score
