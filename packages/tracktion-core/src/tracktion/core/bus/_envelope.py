@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from abc import abstractmethod
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -10,7 +11,7 @@ from tracktion.contracts import Contract, Topology, spec_for_model
 
 from ._port import HeaderValue, RawMessage
 
-__all__ = ["envelope_for"]
+__all__ = ["PublishingMixin", "envelope_for"]
 
 
 def envelope_for(
@@ -43,3 +44,34 @@ def envelope_for(
         headers=dict(headers or {}),
         timestamp=datetime.now(UTC),
     )
+
+
+class PublishingMixin:
+    """``publish`` for every bus: the envelope from the registry, then ``publish_raw``."""
+
+    topology: Topology
+
+    @abstractmethod
+    async def publish_raw(self, message: RawMessage) -> None:
+        """Send bytes and properties as they are."""
+
+    async def publish(
+        self,
+        message: Contract,
+        *,
+        routing_key: str | None = None,
+        priority: int | None = None,
+        message_id: str | None = None,
+        headers: Mapping[str, HeaderValue] | None = None,
+    ) -> str:
+        """Publish a contract to its exchange; return its ``message_id`` once sent."""
+        raw = envelope_for(
+            self.topology,
+            message,
+            routing_key=routing_key,
+            priority=priority,
+            message_id=message_id,
+            headers=headers,
+        )
+        await self.publish_raw(raw)
+        return raw.message_id

@@ -17,16 +17,15 @@ import heapq
 import itertools
 import logging
 from collections import deque
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Self
 
-from tracktion.contracts import DEFAULT_EXCHANGE, DEFAULT_TOPOLOGY, Contract, Queue, Topology
+from tracktion.contracts import DEFAULT_EXCHANGE, DEFAULT_TOPOLOGY, Queue, Topology
 
 from ..errors import BackendError
 from ._consumer import Action, handle
-from ._envelope import envelope_for
-from ._port import Handler, HeaderValue, RawMessage, RetryPolicy
+from ._envelope import PublishingMixin
+from ._port import Handler, RawMessage, RetryPolicy
 
 __all__ = ["InMemoryBus"]
 
@@ -190,7 +189,7 @@ class _MemorySubscription:
         self._bus._forget(self)
 
 
-class InMemoryBus:
+class InMemoryBus(PublishingMixin):
     """The embedded :class:`~tracktion.core.bus.MessageBus` (``memory://``)."""
 
     def __init__(
@@ -206,26 +205,6 @@ class InMemoryBus:
         self._exchanges.update(exchange.name for exchange in self.topology.exchanges)
         for queue in self.topology.queues:
             self._queues.setdefault(queue.name, _MemoryQueue(queue, self))
-
-    async def publish(
-        self,
-        message: Contract,
-        *,
-        routing_key: str | None = None,
-        priority: int | None = None,
-        message_id: str | None = None,
-        headers: Mapping[str, HeaderValue] | None = None,
-    ) -> str:
-        raw = envelope_for(
-            self.topology,
-            message,
-            routing_key=routing_key,
-            priority=priority,
-            message_id=message_id,
-            headers=headers,
-        )
-        self._route(raw)
-        return raw.message_id
 
     async def publish_raw(self, message: RawMessage) -> None:
         self._route(message)

@@ -18,17 +18,16 @@ import dataclasses
 import hashlib
 import logging
 import random
-from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
-from tracktion.contracts import DEFAULT_EXCHANGE, DEFAULT_TOPOLOGY, Contract, Queue, Topology
+from tracktion.contracts import DEFAULT_EXCHANGE, DEFAULT_TOPOLOGY, Queue, Topology
 
 from .._extras import require
 from ..errors import BackendError, BackendUnavailableError
 from ._consumer import Action, handle
-from ._envelope import envelope_for
+from ._envelope import PublishingMixin
 from ._port import Handler, HeaderValue, RawMessage, RetryPolicy
 
 if TYPE_CHECKING:
@@ -177,7 +176,7 @@ def _raw(message: AbstractIncomingMessage) -> RawMessage:
     )
 
 
-class RabbitMQBus:
+class RabbitMQBus(PublishingMixin):
     """The distributed :class:`~tracktion.core.bus.MessageBus` on RabbitMQ."""
 
     def __init__(
@@ -282,26 +281,6 @@ class RabbitMQBus:
             ) from exc
         except (OSError, aio_pika.exceptions.AMQPError) as exc:
             raise BackendError(f"declaring the topology failed: {exc}") from exc
-
-    async def publish(
-        self,
-        message: Contract,
-        *,
-        routing_key: str | None = None,
-        priority: int | None = None,
-        message_id: str | None = None,
-        headers: Mapping[str, HeaderValue] | None = None,
-    ) -> str:
-        raw = envelope_for(
-            self.topology,
-            message,
-            routing_key=routing_key,
-            priority=priority,
-            message_id=message_id,
-            headers=headers,
-        )
-        await self._publish(raw)
-        return raw.message_id
 
     async def publish_raw(self, message: RawMessage) -> None:
         await self._publish(message)
