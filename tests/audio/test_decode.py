@@ -470,3 +470,16 @@ def test_raw_aac_decodes_whole_without_a_truncation_warning(
         20, abs=0.1
     )
     assert "truncated" not in caplog.text
+
+
+def test_stream_from_a_probe_equals_stream(media: dict[str, Path]) -> None:
+    from tracktion.audio.decode import stream_from
+
+    path = media["wav"]
+    direct = np.concatenate([block.samples for block in stream(path, block_s=0.7)], axis=1)
+    probed = np.concatenate(
+        [block.samples for block in stream_from(probe(path), block_s=0.7)], axis=1
+    )
+    assert np.array_equal(direct, probed)
+    with pytest.raises(ValueError, match="block_s"):
+        stream_from(probe(path), block_s=0)

@@ -38,6 +38,7 @@ _EXPORTS = {
     "probe": "decode",
     "resample": "decode",
     "stream": "decode",
+    "stream_from": "decode",
     "EnergyAnalyzer": "energy",
     "estimate_energy": "energy",
     "AudioError": "errors",
@@ -105,6 +106,7 @@ __all__ = [
     "read_tags",
     "resample",
     "stream",
+    "stream_from",
     "to_camelot",
     "to_open_key",
     "to_standard",
@@ -129,7 +131,7 @@ if TYPE_CHECKING:
     from .analyzer import ALGORITHM_VERSION, ANALYSIS_SR, Feature, TrackAnalysis, analyze_file
     from .batch import BatchError, BatchItem, BatchOptions, analyze_many
     from .cache import AnalysisCache, content_hash
-    from .decode import Audio, AudioInfo, load, probe, resample, stream
+    from .decode import Audio, AudioInfo, load, probe, resample, stream, stream_from
     from .energy import EnergyAnalyzer, estimate_energy
     from .errors import AudioError, ErrorCode
     from .key import KeyAnalyzer, estimate_key

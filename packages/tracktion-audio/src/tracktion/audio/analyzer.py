@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from tracktion.contracts import AnalysisResults
 
-from .decode import probe, stream
+from .decode import probe, stream_from
 from .energy import EnergyAnalyzer
 from .errors import AudioError, ErrorCode
 from .key import KeyAnalyzer
@@ -169,7 +169,7 @@ def analyze_file(
                     for consumer in mono_consumers:
                         consumer.update(mono)
 
-            for block in stream(name, block_s=block_s):
+            for block in stream_from(info, block_s=block_s):
                 frames += block.samples.shape[1]
                 if meter is not None:
                     meter.update(block.samples)

@@ -59,6 +59,7 @@ __all__ = [
     "resample_stream",
     "sniff_audio",
     "stream",
+    "stream_from",
 ]
 
 log = logging.getLogger("tracktion.audio")
@@ -640,6 +641,20 @@ def _stream_native(
 ) -> Generator[Audio, None, None]:
     info = probe(path)
     return _checked_blocks(info, block_s, offset_s, duration_s)
+
+
+def stream_from(info: AudioInfo, *, block_s: float = 30.0) -> Generator[Audio, None, None]:
+    """:func:`stream` of a file already probed, at its own rate and channels.
+
+    Saves probing twice (for ffmpeg formats, a second ``ffprobe`` process per file).
+
+    Raises:
+        AudioError: As :func:`load`, while decoding.
+        ValueError: For a non-positive ``block_s``.
+    """
+    if not block_s > 0:
+        raise ValueError(f"block_s must be positive, not {block_s}")
+    return _checked_blocks(info, block_s, 0.0, None)
 
 
 def _checked_blocks(
