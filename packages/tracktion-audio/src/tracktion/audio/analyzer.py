@@ -12,7 +12,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from collections.abc import Iterable
+import queue
+import threading
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -23,7 +25,7 @@ from numpy.typing import NDArray
 
 from tracktion.contracts import AnalysisResults
 
-from .decode import probe, stream_from
+from .decode import Audio, probe, stream_from
 from .energy import EnergyAnalyzer
 from .errors import AudioError, ErrorCode
 from .key import KeyAnalyzer
@@ -48,7 +50,9 @@ ANALYSIS_SR = 22050
 """Sample rate of the mono signal that tempo, key and energy analyze, in Hz."""
 
 DEFAULT_BPM_RANGE = (70.0, 180.0)
-BLOCK_S = 30.0
+BLOCK_S = 5.0
+"""Decode block length in seconds: small enough that decoding the next block overlaps
+the analysis of this one, large enough that per-block overheads stay negligible."""
 
 
 class Feature(StrEnum):
@@ -169,7 +173,7 @@ def analyze_file(
                     for consumer in mono_consumers:
                         consumer.update(mono)
 
-            for block in stream_from(info, block_s=block_s):
+            for block in _prefetched(stream_from(info, block_s=block_s)):
                 frames += block.samples.shape[1]
                 if meter is not None:
                     meter.update(block.samples)
@@ -198,6 +202,53 @@ def analyze_file(
             ErrorCode.ANALYSIS_FAILED, f"analysis failed: {type(exc).__name__}: {exc}", name
         ) from exc
     return result
+
+
+_END = object()
+
+
+def _prefetched(blocks: Generator[Audio, None, None], depth: int = 2) -> Iterator[Audio]:
+    """Decode ahead in a thread while the caller analyzes the current block.
+
+    libsndfile, ffmpeg's pipe and numpy release the GIL, so decoding the next block
+    overlaps the analysis of this one: the wall time approaches the larger of the two
+    instead of their sum. At most ``depth`` decoded blocks wait. Errors are raised here,
+    in the caller's thread; stopping early closes the decoder (and ffmpeg) in its thread.
+    """
+    ready: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for block in blocks:
+                if not put(block):
+                    return
+            put(_END)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(exc)
+        finally:
+            blocks.close()
+
+    worker = threading.Thread(target=produce, name="tracktion-decode", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, Audio)
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _tempo_of(tempo: TempoAnalyzer) -> TempoResult | None:
