@@ -60,6 +60,7 @@ benchmarks: install
 	$(BIN)/python benchmarks/bus_throughput.py
 	$(BIN)/python benchmarks/catalog_upsert.py
 	$(BIN)/python benchmarks/cache_ops.py
+	$(BIN)/python benchmarks/hashing.py
 
 benchmarks-audio: install
 	benchmarks/audio/run.sh
