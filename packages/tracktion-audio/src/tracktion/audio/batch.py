@@ -91,9 +91,21 @@ def analyze_many(
             yield future.result()
 
 
+# One cache per process and file: a worker opens its SQLite connection once, not per file.
+_CACHES: dict[str, AnalysisCache] = {}
+
+
+def _cache(path: str | None) -> AnalysisCache | None:
+    if path is None:
+        return None
+    if path not in _CACHES:
+        _CACHES[path] = AnalysisCache(path)
+    return _CACHES[path]
+
+
 def analyze_one(path: str, options: BatchOptions) -> BatchItem:
     """Analyze one file for a batch (in a worker); never raises for a bad file."""
-    cache = AnalysisCache(options.cache_path) if options.cache_path else None
+    cache = _cache(options.cache_path)
     try:
         key = None
         if cache is not None:
@@ -119,9 +131,6 @@ def analyze_one(path: str, options: BatchOptions) -> BatchItem:
     except OSError as exc:
         code = ErrorCode.NOT_FOUND if isinstance(exc, FileNotFoundError) else ErrorCode.UNREADABLE
         return BatchItem(path, error=BatchError(code.value, exc.strerror or str(exc)))
-    finally:
-        if cache is not None:
-            cache.close()
 
 
 def _write_tags(path: str, result: dict[str, Any], notation: KeyNotation) -> bool:
