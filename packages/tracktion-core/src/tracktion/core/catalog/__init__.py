@@ -18,6 +18,7 @@ Schema migrations are Alembic scripts shipped in this package; see :mod:`.migrat
 
 from ._engine import default_database_url
 from ._resilience import ReconnectPolicy
+from ._search import RecordingPage, RecordingSummary
 from .errors import (
     CatalogConflictError,
     CatalogInputError,
@@ -75,6 +76,8 @@ __all__ = [
     "PurgeResult",
     "ReconnectPolicy",
     "Recording",
+    "RecordingPage",
+    "RecordingSummary",
     "RenameProposal",
     "RenameStatus",
     "ScanEntry",

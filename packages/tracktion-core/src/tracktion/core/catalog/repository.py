@@ -11,6 +11,7 @@ methods come from one mixin per area, each in its own module:
 ``_tracklists``            versioned tracklists, CUE files
 ``_renames``               rename proposals, the crash-safe rename journal
 ``_jobs``                  jobs with progress, processed-message records
+``_search``                recording search by text, BPM, key, energy; per-recording lookups
 =========================  =================================================================
 
 All SQL of the catalog lives in these modules; services never write SQL of their own.
@@ -22,6 +23,7 @@ from ._files import FilesRepository
 from ._jobs import JobsRepository
 from ._metadata import MetadataRepository
 from ._renames import RenamesRepository
+from ._search import SearchRepository
 from ._tracklists import TracklistsRepository
 
 __all__ = ["CatalogTransaction"]
@@ -33,6 +35,7 @@ class CatalogTransaction(
     TracklistsRepository,
     RenamesRepository,
     JobsRepository,
+    SearchRepository,
 ):
     """The repository methods of the catalog, all in one database transaction.
 

@@ -264,6 +264,10 @@ class CatalogStore:
     is_processed = _reads(CatalogTransaction.is_processed)
     forget_processed = _writes(CatalogTransaction.forget_processed)
 
+    search_recordings = _reads(CatalogTransaction.search_recordings)
+    tracklists_of_recording = _reads(CatalogTransaction.tracklists_of_recording)
+    rename_proposals_of_recording = _reads(CatalogTransaction.rename_proposals_of_recording)
+
 
 async def open_catalog(
     url: str | None = None,
