@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     """Exchange names, e.g. ``TRACKTION_EXCHANGES='{"events": "tracktion_exchange"}'``."""
     name_prefix: str = ""
     """Put before every exchange and queue name, to share one broker between deployments."""
+    analysis_workers: int | None = None
+    """Analysis processes per analysis service (default: one per CPU; 0: in a thread)."""
+    analysis_cache_path: str | None = None
+    """The analysis result cache (SQLite, keyed by content); by default none in services:
+    the catalog keeps results."""
 
     def topology(self) -> Topology:
         """The topology these settings describe."""

@@ -94,7 +94,7 @@ class TrackAnalysis:
             "bpm": tempo.bpm if tempo else None,
             "bpm_confidence": _round(tempo.confidence if tempo else None, 3),
             "bpm_stable": tempo.stable if tempo else None,
-            "first_beat_s": _round(tempo.first_beat_s if tempo else None, 3),
+            "first_beat_s": _round(max(tempo.first_beat_s, 0.0) if tempo else None, 3),
             "first_downbeat_s": _round(tempo.first_downbeat_s if tempo else None, 3),
             "key": key.key if key else None,
             "camelot": key.camelot if key else None,
@@ -118,7 +118,7 @@ class TrackAnalysis:
         return AnalysisResults(
             bpm=tempo.bpm if tempo else None,
             bpm_confidence=_unit(tempo.confidence) if tempo and tempo.bpm else None,
-            first_beat_s=tempo.first_beat_s if tempo else None,
+            first_beat_s=max(tempo.first_beat_s, 0.0) if tempo else None,
             key=key.key if key else None,
             camelot=key.camelot if key else None,
             open_key=key.open_key if key else None,

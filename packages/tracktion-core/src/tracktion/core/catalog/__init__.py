@@ -51,6 +51,7 @@ from .records import (
     TracklistVersion,
 )
 from .repository import CatalogTransaction
+from .results import load_results, save_results
 from .store import CatalogStore, open_catalog
 
 __all__ = [
@@ -89,6 +90,8 @@ __all__ = [
     "default_database_url",
     "downgrade",
     "head_revision",
+    "load_results",
     "open_catalog",
+    "save_results",
     "upgrade",
 ]
