@@ -6,8 +6,12 @@ pass what they read to library code explicitly, which never reads the environmen
 
 from __future__ import annotations
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import contextlib
+import json
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tracktion.contracts import ExchangeNames, Topology, build_topology
 
@@ -32,11 +36,39 @@ class Settings(BaseSettings):
     """Exchange names, e.g. ``TRACKTION_EXCHANGES='{"events": "tracktion_exchange"}'``."""
     name_prefix: str = ""
     """Put before every exchange and queue name, to share one broker between deployments."""
+    library_roots: list[str] = Field(default_factory=list)
+    """The music folders the watcher scans and watches, e.g.
+    ``TRACKTION_LIBRARY_ROOTS='["/music", "/downloads"]'``."""
+    watcher_instance_id: str | None = None
+    """This watcher's id in file events (default: host name and process id)."""
     analysis_workers: int | None = None
     """Analysis processes per analysis service (default: one per CPU; 0: in a thread)."""
     analysis_cache_path: str | None = None
     """The analysis result cache (SQLite, keyed by content); by default none in services:
     the catalog keeps results."""
+
+    notify_log: bool = True
+    """Log every notification on the ``tracktion.notify`` logger."""
+    notify_discord_webhooks: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    """Discord webhook URLs (secrets), comma-separated or a JSON list; none by default."""
+    notify_smtp_url: SecretStr | None = None
+    """Email channel: ``smtp://``, ``smtp+starttls://`` or ``smtps://user:password@host:port``."""
+    notify_smtp_from: str | None = None
+    """The ``From`` address of notification emails."""
+    notify_smtp_to: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Recipients of notification emails, comma-separated or a JSON list."""
+
+    @field_validator("notify_discord_webhooks", "notify_smtp_to", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        # Never raise with the text: pydantic would quote it, and webhook URLs are secrets.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                with contextlib.suppress(ValueError):
+                    return json.loads(text)
+            return [item.strip() for item in text.split(",") if item.strip()]
+        return value
 
     def topology(self) -> Topology:
         """The topology these settings describe."""
