@@ -18,6 +18,7 @@ from tracktion.services import __version__
 
 from .analyze import analyze
 from .contracts import app as contracts_app
+from .cue import app as cue_app
 from .db import app as db_app
 from .topology import app as topology_app
 
@@ -31,6 +32,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(contracts_app, name="contracts")
+app.add_typer(cue_app, name="cue")
 app.command("analyze")(analyze)
 app.add_typer(db_app, name="db")
 app.add_typer(topology_app, name="topology")

@@ -22,6 +22,8 @@ _BOMS = {
     "utf-16-be": codecs.BOM_UTF16_BE,
 }
 
+_BARE_REM_KEYS = frozenset({"DATE", "DISCID", "DISCNUMBER", "TOTALDISCS"})
+
 
 @dataclass(frozen=True, slots=True)
 class RenderedCue:
@@ -51,8 +53,12 @@ def _quote(value: str) -> str:
 def _rem(rem: CueRem) -> str:
     if not rem.value:
         return f"REM {rem.key}".rstrip()
-    needs_quotes = any(char.isspace() for char in rem.value) or rem.value.startswith('"')
-    return f"REM {rem.key} {_quote(rem.value) if needs_quotes else rem.value}"
+    padded = rem.value != rem.value.strip() or rem.value.startswith('"')
+    spaced = any(char.isspace() for char in rem.value)
+    # Readers take numbers (DATE, REPLAYGAIN_*) with atoi/atof: a quote would hide them.
+    bare = rem.name in _BARE_REM_KEYS or rem.name.startswith("REPLAYGAIN_")
+    quoted = padded or (spaced and not bare)
+    return f"REM {rem.key} {_quote(rem.value) if quoted else rem.value}"
 
 
 def serialize(sheet: CueSheet, profile: CueProfile) -> str:
