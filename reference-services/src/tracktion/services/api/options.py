@@ -57,6 +57,9 @@ class ApiOptions:
             subscribers (off only for tests of the REST routes).
         instance_id: Names this instance's relay queue (``api.relay.<instance_id>``);
             random by default.
+        library_root: The music library folder renames are applied under (the API moves
+            the files itself, through the catalog's journal); ``None`` disables
+            ``apply`` and ``undo``.
     """
 
     tokens: tuple[str, ...] = ()
@@ -72,6 +75,7 @@ class ApiOptions:
     metrics_public: bool = False
     relay: bool = True
     instance_id: str | None = field(default=None)
+    library_root: str | None = None
 
     def __post_init__(self) -> None:
         for token in self.tokens:
