@@ -36,6 +36,24 @@ class Settings(BaseSettings):
     """Exchange names, e.g. ``TRACKTION_EXCHANGES='{"events": "tracktion_exchange"}'``."""
     name_prefix: str = ""
     """Put before every exchange and queue name, to share one broker between deployments."""
+    data_dir: str | None = None
+    """Where the embedded defaults keep their files (the API token, the demo library);
+    by default the user's data directory (``~/.local/share/tracktion`` on Linux)."""
+    api_host: str = "127.0.0.1"
+    """The address the API listens on."""
+    api_port: int = Field(default=8000, ge=0, le=65535)
+    """The API's port (0: any free port)."""
+    api_tokens: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    """Bearer tokens the API accepts, comma-separated. None set: ``tracktion up``
+    generates an admin token at first start, prints it and keeps it in ``data_dir``."""
+    api_auth: bool = True
+    """Require a token on every route but ``/health`` and ``/ready`` (and on the WebSocket)."""
+    api_cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Origins allowed to call the API from a browser, comma-separated."""
+    api_ws_origins: Annotated[list[str], NoDecode] | None = None
+    """Origins a WebSocket may be opened from, comma-separated; unset allows any."""
+    api_rate_limit_per_minute: int | None = Field(default=600, ge=1)
+    """Requests per minute per client on the ``/v1`` routes; unset (empty) for no limit."""
     library_roots: list[str] = Field(default_factory=list)
     """The music folders the watcher scans and watches, e.g.
     ``TRACKTION_LIBRARY_ROOTS='["/music", "/downloads"]'``."""
@@ -58,7 +76,14 @@ class Settings(BaseSettings):
     notify_smtp_to: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Recipients of notification emails, comma-separated or a JSON list."""
 
-    @field_validator("notify_discord_webhooks", "notify_smtp_to", mode="before")
+    @field_validator(
+        "notify_discord_webhooks",
+        "notify_smtp_to",
+        "api_tokens",
+        "api_cors_origins",
+        "api_ws_origins",
+        mode="before",
+    )
     @classmethod
     def _split_list(cls, value: object) -> object:
         # Never raise with the text: pydantic would quote it, and webhook URLs are secrets.

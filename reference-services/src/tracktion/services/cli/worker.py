@@ -20,7 +20,7 @@ from tracktion.contracts import TracktionError
 
 from .rendering import EXIT_USAGE
 
-__all__ = ["worker"]
+__all__ = ["configure_logging", "worker"]
 
 
 def worker(
@@ -38,7 +38,7 @@ def worker(
     """Run services on the configured ports until interrupted."""
     from tracktion.services.runtime import service_names
 
-    _configure_logging(log_level)
+    configure_logging(log_level)
     try:
         chosen = service_names(names)
         asyncio.run(_run(chosen))
@@ -59,7 +59,8 @@ async def _run(names: list[str]) -> None:
         await run_until_signalled(*(service.run for service in services))
 
 
-def _configure_logging(level: str) -> None:
+def configure_logging(level: str) -> None:
+    """Log to standard error at ``level`` (a name); exit 2 for an unknown one."""
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
         sys.stderr.write(f"error: unknown log level {level!r}\n")
