@@ -15,6 +15,8 @@ edits), :mod:`.catalog` (storage and candidates), :mod:`.importing` (one entry p
 """
 
 from .catalog import (
+    DEFAULT_TAG_SOURCES,
+    DURATION_FEATURE,
     StoredTracklist,
     edit_tracklist,
     from_catalog_entries,
@@ -33,7 +35,12 @@ from .errors import (
     TracklistFormatError,
     TracklistPageError,
 )
-from .fetch import DEFAULT_USER_AGENT, FetchedPage, TracklistFetcher
+from .fetch import (
+    DEFAULT_USER_AGENT,
+    PROTECTED_HOST_MIN_INTERVAL_S,
+    FetchedPage,
+    TracklistFetcher,
+)
 from .html1001 import blocked_reason, parse_1001_page
 from .importing import SourceKind, detect_kind, import_source, import_tracklist, read_tracklist
 from .m3u import parse_m3u
@@ -52,8 +59,11 @@ from .normalize import NormalizedTrack, normalize_artist, normalize_text, normal
 from .text import format_text, parse_text, parse_time
 
 __all__ = [
+    "DEFAULT_TAG_SOURCES",
     "DEFAULT_THRESHOLD",
     "DEFAULT_USER_AGENT",
+    "DURATION_FEATURE",
+    "PROTECTED_HOST_MIN_INTERVAL_S",
     "UNKNOWN",
     "EntryMatch",
     "FetchedPage",

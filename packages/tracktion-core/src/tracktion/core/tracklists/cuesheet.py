@@ -10,10 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from ..cue.errors import CueParseError
-from ..cue.model import CueFile, CueIndex, CueSheet, CueTrack
-from ..cue.parser import parse_cue
-from ..cue.timecode import CueTime
+from ..cue import CueFile, CueIndex, CueParseError, CueSheet, CueTime, CueTrack, parse_cue
 from .errors import TracklistError, TracklistFormatError
 from .model import UNKNOWN, ImportResult, TrackEntry, Tracklist, TracklistProblem, format_time
 from .text import split_mix, split_track
