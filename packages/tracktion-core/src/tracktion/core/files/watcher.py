@@ -228,6 +228,16 @@ class LibraryWatcher:
             if root is None or rules.reason(os.path.relpath(path, root)) is not None:
                 continue
             if os.path.isdir(path):
+                if _links_to_ancestor(path):
+                    self._report(
+                        ScanProblem(
+                            ProblemKind.SYMLINK_LOOP,
+                            path,
+                            f"{path}: symbolic link to {os.path.realpath(path)}, "
+                            "a folder already watched",
+                        )
+                    )
+                    continue
                 found = await asyncio.to_thread(walk, root, path, rules=rules)
                 for problem in found.problems:
                     self._report(problem)
@@ -436,3 +446,12 @@ class LibraryWatcher:
             log.warning("%s (%s)", problem.message, problem.kind.value)
         if self._on_problem is not None:
             self._on_problem(problem)
+
+
+def _links_to_ancestor(path: str) -> bool:
+    """Whether ``path`` is a symbolic link to a folder that contains it (a loop)."""
+    if not os.path.islink(path):
+        return False
+    target = os.path.realpath(path)
+    parent = os.path.realpath(os.path.dirname(path))
+    return parent == target or parent.startswith(target.rstrip(os.sep) + os.sep)
