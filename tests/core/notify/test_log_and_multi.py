@@ -95,3 +95,13 @@ async def test_a_raising_channel_is_a_failure_that_hides_the_exception_text() ->
 def test_channel_names_must_differ() -> None:
     with pytest.raises(NotifierConfigurationError, match="repeated: \\['x'\\]"):
         MultiNotifier([LogNotifier(name="x"), LogNotifier(name="x")])
+
+
+async def test_only_the_named_channels_are_sent_to() -> None:
+    first = Scripted("first", DeliveryResult.delivered("first"))
+    second = Scripted("second", DeliveryResult.delivered("second"))
+    result = await MultiNotifier([first, second]).send(Notification(title="t"), only={"second"})
+    assert result.ok
+    assert [child.channel for child in result.channels] == ["second"]
+    assert first.sent == []
+    assert len(second.sent) == 1

@@ -122,7 +122,10 @@ class DiscordWebhookConfig:
         """``name``, or ``discord:<webhook id>`` (the id is not secret; the token is)."""
         if self.name:
             return self.name
-        parts = httpx.URL(self.url.get_secret_value()).path.strip("/").split("/")
+        try:
+            parts = httpx.URL(self.url.get_secret_value()).path.strip("/").split("/")
+        except (httpx.InvalidURL, TypeError):
+            return "discord"
         if len(parts) >= 2 and parts[-3:-2] == ["webhooks"]:
             return f"discord:{parts[-2]}"
         return "discord"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from ._model import (
     DeliveryResult,
@@ -42,9 +42,17 @@ class MultiNotifier:
         self.name = name
         self.notifiers = tuple(notifiers)
 
-    async def send(self, notification: Notification) -> DeliveryResult:
-        """Send to every channel; never raises for a channel's failure."""
-        results = await asyncio.gather(*(self._one(n, notification) for n in self.notifiers))
+    async def send(
+        self, notification: Notification, *, only: Collection[str] | None = None
+    ) -> DeliveryResult:
+        """Send to every channel (or to those named in ``only``); never raises for a
+        channel's failure.
+
+        ``only`` lets a caller that already delivered to some channels (a redelivered
+        message) send to the others alone; names that are not channels are ignored.
+        """
+        chosen = [n for n in self.notifiers if only is None or n.name in only]
+        results = await asyncio.gather(*(self._one(n, notification) for n in chosen))
         failed = [result for result in results if not result.ok]
         return DeliveryResult(
             channel=self.name,
