@@ -56,7 +56,7 @@ from .matching import (
 )
 from .model import UNKNOWN, ImportResult, TrackEntry, Tracklist, TracklistProblem, format_time
 from .normalize import NormalizedTrack, normalize_artist, normalize_text, normalize_track
-from .text import format_text, parse_text, parse_time
+from .text import format_text, parse_text, parse_time, split_mix, split_track
 
 __all__ = [
     "DEFAULT_TAG_SOURCES",
@@ -113,6 +113,8 @@ __all__ = [
     "save_tracklist",
     "score_match",
     "shift_times",
+    "split_mix",
+    "split_track",
     "to_catalog_entries",
     "tracklist_from_cue",
     "tracklist_to_cue",
