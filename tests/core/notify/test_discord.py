@@ -341,3 +341,25 @@ def test_bad_configuration_is_refused_without_showing_the_token(
     with pytest.raises(NotifierConfigurationError) as caught:
         DiscordWebhookConfig(url=url, **options)  # type: ignore[arg-type]
     assert TOKEN not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "expected"),
+    [
+        ({"X-RateLimit-Reset-After": "1.5"}, b"", 1.5),
+        ({"Retry-After": "3"}, b"", 3.0),
+        ({"Retry-After": "3"}, b'{"retry_after": 0.25, "global": false}', 0.25),
+        ({}, b"not json", 1.0),  # nothing usable: a second
+    ],
+)
+async def test_429_wait_comes_from_the_body_then_the_headers(
+    make: Make, clock: FakeClock, headers: dict[str, str], body: bytes, expected: float
+) -> None:
+    answers = deque([httpx.Response(429, headers=headers, content=body), httpx.Response(204)])
+    notifier = make(
+        transport=httpx.MockTransport(lambda request: answers.popleft()), rate_limits=()
+    )
+    result = await notifier.send(note(1))
+    assert result.ok
+    assert result.attempts == 2
+    assert clock.sleeps == [pytest.approx(expected)]
