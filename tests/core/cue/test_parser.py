@@ -188,7 +188,7 @@ def test_a_10000_line_sheet_parses_quickly() -> None:
     elapsed = time.perf_counter() - started
     assert result.line_count >= 10_000
     assert len(result.sheet.tracks) == 3333
-    assert elapsed < 2.0
+    assert elapsed < 10.0  # linear: about 0.3 s; a quadratic parser would take minutes
 
 
 def test_read_cue_names_the_path(tmp_path: Path) -> None:
