@@ -47,7 +47,7 @@ typecheck: install
 unit: install
 	scripts/ensure-services
 	scripts/ensure-system-packages
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist loadgroup
 
 test: lint typecheck unit
 
