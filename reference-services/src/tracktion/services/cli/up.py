@@ -14,7 +14,7 @@ from tracktion.contracts import TracktionError
 from .rendering import EXIT_USAGE
 from .worker import configure_logging
 
-__all__ = ["up"]
+__all__ = ["api", "up"]
 
 
 def up(
@@ -70,6 +70,37 @@ def up(
             sys.stdout.flush()
 
         asyncio.run(run_system(settings, on_started=started))
+    except (TracktionError, OSError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        raise typer.Exit(EXIT_USAGE) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+def api(
+    port: Annotated[int | None, typer.Option("--port", help="Default 8000.")] = None,
+    host: Annotated[str | None, typer.Option("--host", help="Default 127.0.0.1.")] = None,
+    log_level: Annotated[str, typer.Option("--log-level")] = "info",
+) -> None:
+    """Run the REST API and the WebSocket alone (the services run as workers elsewhere)."""
+    from tracktion.services.settings import Settings
+    from tracktion.services.system import SystemInfo, run_system
+
+    configure_logging(log_level)
+    changes: dict[str, object] = {}
+    if port is not None:
+        changes["api_port"] = port
+    if host is not None:
+        changes["api_host"] = host
+    try:
+        settings = Settings().model_copy(update=changes)
+
+        def started(info: SystemInfo) -> None:
+            print(f"Tracktion API: {info.url}", flush=True)
+            if info.token_generated:
+                print(f"admin API token: {info.token}", flush=True)
+
+        asyncio.run(run_system(settings, services=(), on_started=started))
     except (TracktionError, OSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         raise typer.Exit(EXIT_USAGE) from None
