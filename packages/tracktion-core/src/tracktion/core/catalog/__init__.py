@@ -27,6 +27,7 @@ from .errors import (
 )
 from .migrate import current_revision, downgrade, head_revision, upgrade
 from .records import (
+    RECORDING_NAMESPACE,
     AnalysisResult,
     CueFile,
     DuplicateGroup,
@@ -49,12 +50,14 @@ from .records import (
     Tracklist,
     TracklistEntry,
     TracklistVersion,
+    recording_id_for,
 )
 from .repository import CatalogTransaction
 from .results import load_results, save_results
 from .store import CatalogStore, open_catalog
 
 __all__ = [
+    "RECORDING_NAMESPACE",
     "AnalysisResult",
     "CatalogConflictError",
     "CatalogInputError",
@@ -92,6 +95,7 @@ __all__ = [
     "head_revision",
     "load_results",
     "open_catalog",
+    "recording_id_for",
     "save_results",
     "upgrade",
 ]

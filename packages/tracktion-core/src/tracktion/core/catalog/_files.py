@@ -31,6 +31,7 @@ from .records import (
     FileRecord,
     FileUpsert,
     PurgeResult,
+    recording_id_for,
 )
 from .schema import file_moves, files, graph_recordings, recordings, tracklist_entries, tracklists
 
@@ -268,7 +269,7 @@ class FilesRepository(FileQueriesRepository):
             .returning(recordings.c.sha256, recordings.c.id),
             [
                 {
-                    "id": uuid4(),
+                    "id": recording_id_for(digest),
                     "sha256": digest,
                     "xxh128": observation.xxh128,
                     "size_bytes": observation.size_bytes,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple, TypeAlias
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from tracktion.contracts import CueFormat
 
@@ -20,6 +20,7 @@ from . import _checks
 from .errors import CatalogInputError
 
 __all__ = [
+    "RECORDING_NAMESPACE",
     "AnalysisResult",
     "CueFile",
     "DuplicateGroup",
@@ -42,6 +43,7 @@ __all__ = [
     "Tracklist",
     "TracklistEntry",
     "TracklistVersion",
+    "recording_id_for",
 ]
 
 JsonValue: TypeAlias = (
@@ -53,6 +55,19 @@ JsonValue: TypeAlias = (
 SHA256_HEX_DIGITS = 64
 XXH128_HEX_DIGITS = 32
 MAX_PATH_LENGTH = 4096
+
+RECORDING_NAMESPACE = UUID("0b4e1a4c-3f7e-5b0c-9a63-5d1f2c7e8a90")
+"""The UUIDv5 namespace of recording ids."""
+
+
+def recording_id_for(sha256: str) -> UUID:
+    """The id of the recording with this content: a UUIDv5 of its SHA-256 (hex, any case).
+
+    Ids derived from content are the same in every deployment and for every watcher, and
+    a client can know a recording's id before the file reaches the library (to subscribe
+    to its analysis on the WebSocket).
+    """
+    return uuid5(RECORDING_NAMESPACE, sha256.lower())
 
 
 class RenameStatus(StrEnum):
