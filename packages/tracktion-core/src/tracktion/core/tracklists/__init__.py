@@ -41,6 +41,7 @@ from .fetch import (
     FetchedPage,
     TracklistFetcher,
 )
+from .generate import GeneratedCue, generate_cue, write_generated_cue
 from .html1001 import blocked_reason, parse_1001_page
 from .importing import SourceKind, detect_kind, import_source, import_tracklist, read_tracklist
 from .m3u import parse_m3u
@@ -67,6 +68,7 @@ __all__ = [
     "UNKNOWN",
     "EntryMatch",
     "FetchedPage",
+    "GeneratedCue",
     "ImportResult",
     "MatchResult",
     "NormalizedTrack",
@@ -93,6 +95,7 @@ __all__ = [
     "format_text",
     "format_time",
     "from_catalog_entries",
+    "generate_cue",
     "import_source",
     "import_tracklist",
     "insert_entry",
@@ -118,4 +121,5 @@ __all__ = [
     "to_catalog_entries",
     "tracklist_from_cue",
     "tracklist_to_cue",
+    "write_generated_cue",
 ]
