@@ -145,6 +145,7 @@ class AnalysisService:
             await self._finish_cancelled(delivery, request)
             return
         job_id = await self._start_job(delivery, request)
+        log.info("analyzing %s (recording %s)", request.file_path, recording_id)
         await self._progress(recording_id, correlation_id, 0.05, AnalysisStatus.DECODING)
         started = time.perf_counter()
         self._running[recording_id] = self._running.get(recording_id, 0) + 1

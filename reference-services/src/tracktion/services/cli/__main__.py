@@ -1,0 +1,5 @@
+"""``python -m tracktion.services.cli``: the ``tracktion`` command line."""
+
+from tracktion.services.cli import main
+
+main()
