@@ -19,8 +19,10 @@ from tracktion.services import __version__
 from .analyze import analyze
 from .contracts import app as contracts_app
 from .cue import app as cue_app
+from .cue_generate import generate
 from .db import app as db_app
 from .topology import app as topology_app
+from .tracklist import app as tracklist_app
 
 __all__ = ["app", "main"]
 
@@ -32,10 +34,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(contracts_app, name="contracts")
+cue_app.command("generate")(generate)
 app.add_typer(cue_app, name="cue")
 app.command("analyze")(analyze)
 app.add_typer(db_app, name="db")
 app.add_typer(topology_app, name="topology")
+app.add_typer(tracklist_app, name="tracklist")
 
 
 def _print_version(value: bool) -> None:
