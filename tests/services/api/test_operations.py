@@ -187,3 +187,30 @@ async def test_a_slow_client_is_dropped_without_holding_others_back() -> None:
     assert metrics.ws_dropped._value.get() == 1
     await manager.close_all()
     assert fast.closed == (1001, "server shutting down")
+
+
+async def test_the_service_serves_until_cancelled(ports: Ports) -> None:
+    import socket
+
+    import httpx
+
+    from tracktion.services.api import build
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    service = build(ports, ApiOptions(relay=False), port=port)
+    task = asyncio.create_task(service.run())
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            try:
+                response = await client.get(f"http://127.0.0.1:{port}/health")
+                break
+            except httpx.TransportError:
+                await asyncio.sleep(0.02)
+        assert response.status_code == 200
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    with socket.socket() as again:  # the port is free again
+        again.bind(("127.0.0.1", port))

@@ -13,12 +13,15 @@ from .app import connection_manager, create_app
 from .auth import generate_token
 from .options import ApiOptions, ApiPorts
 from .server import serve
+from .service import ApiService, build
 from .websocket import ConnectionManager
 
 __all__ = [
     "ApiOptions",
     "ApiPorts",
+    "ApiService",
     "ConnectionManager",
+    "build",
     "connection_manager",
     "create_app",
     "generate_token",
