@@ -1,4 +1,5 @@
-"""Audio analysis for DJs: tempo and beat grid, key, loudness (EBU R128), energy, tags.
+"""Audio analysis for DJs: tempo and beat grid, key, loudness (EBU R128), energy, tags,
+and (opt-in) genre and mood tags from a neural network.
 
 Functions work on arrays in a notebook (``estimate_tempo(y, sr)``), on files
 (``analyze_file(path)``) and on many files at once (``analyze_many(paths)``)::
@@ -47,6 +48,12 @@ _EXPORTS = {
     "estimate_key": "key",
     "LoudnessMeter": "loudness",
     "measure_loudness": "loudness",
+    "MoodAnalyzer": "mood",
+    "MoodResult": "mood",
+    "TagCategory": "mood",
+    "TagPrediction": "mood",
+    "analyze_mood": "mood",
+    "tag_audio": "mood",
     "KeyNotation": "notation",
     "camelot_sortable": "notation",
     "format_key": "notation",
@@ -86,6 +93,10 @@ __all__ = [
     "KeyResult",
     "LoudnessMeter",
     "LoudnessResult",
+    "MoodAnalyzer",
+    "MoodResult",
+    "TagCategory",
+    "TagPrediction",
     "TempoAnalyzer",
     "TempoResult",
     "TrackAnalysis",
@@ -93,6 +104,7 @@ __all__ = [
     "__version__",
     "analyze_file",
     "analyze_many",
+    "analyze_mood",
     "camelot_sortable",
     "content_hash",
     "estimate_energy",
@@ -107,6 +119,7 @@ __all__ = [
     "resample",
     "stream",
     "stream_from",
+    "tag_audio",
     "to_camelot",
     "to_open_key",
     "to_standard",
@@ -136,6 +149,7 @@ if TYPE_CHECKING:
     from .errors import AudioError, ErrorCode
     from .key import KeyAnalyzer, estimate_key
     from .loudness import LoudnessMeter, measure_loudness
+    from .mood import MoodAnalyzer, MoodResult, TagCategory, TagPrediction, analyze_mood, tag_audio
     from .notation import (
         KeyNotation,
         camelot_sortable,

@@ -30,6 +30,7 @@ from .energy import EnergyAnalyzer
 from .errors import AudioError, ErrorCode
 from .key import KeyAnalyzer
 from .loudness import LoudnessMeter
+from .mood import MoodResult, MoodStream, TagPrediction, default_analyzer
 from .results import EnergyResult, KeyResult, LoudnessResult, TempoResult
 from .tags import TrackTags, read_tags
 from .tempo import TempoAnalyzer
@@ -38,6 +39,7 @@ __all__ = [
     "ALGORITHM_VERSION",
     "ANALYSIS_SR",
     "DEFAULT_BPM_RANGE",
+    "DEFAULT_FEATURES",
     "Feature",
     "TrackAnalysis",
     "analyze_file",
@@ -63,9 +65,13 @@ class Feature(StrEnum):
     LOUDNESS = "loudness"
     ENERGY = "energy"
     TAGS = "tags"
+    MOOD = "mood"
+    """Genre and mood tags from a neural network (:mod:`.mood`): opt-in, as it costs
+    more than everything else together."""
 
 
-ALL_FEATURES = frozenset(Feature)
+DEFAULT_FEATURES = frozenset(Feature) - {Feature.MOOD}
+"""What :func:`analyze_file` computes unless told otherwise: everything but the mood."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +87,14 @@ class TrackAnalysis:
     loudness: LoudnessResult | None
     energy: EnergyResult | None
     tags: TrackTags | None
+    mood: MoodResult | None = None
     algorithm_version: str = ALGORITHM_VERSION
 
     def to_dict(self) -> dict[str, Any]:
-        """The flat JSON form (``tracktion analyze --json``), with units in the names."""
+        """The flat JSON form (``tracktion analyze --json``), with units in the names; a
+        ``mood`` entry only when the mood was analyzed."""
         tempo, key, loud, energy = self.tempo, self.key, self.loudness, self.energy
+        mood = {"mood": self.mood.to_dict()} if self.mood is not None else {}
         return {
             "path": self.path,
             "duration_s": round(self.duration_s, 3),
@@ -94,7 +103,7 @@ class TrackAnalysis:
             "bpm": tempo.bpm if tempo else None,
             "bpm_confidence": _round(tempo.confidence if tempo else None, 3),
             "bpm_stable": tempo.stable if tempo else None,
-            "first_beat_s": _round(max(tempo.first_beat_s, 0.0) if tempo else None, 3),
+            "first_beat_s": _round(_first_beat(tempo), 3),
             "first_downbeat_s": _round(tempo.first_downbeat_s if tempo else None, 3),
             "key": key.key if key else None,
             "camelot": key.camelot if key else None,
@@ -109,6 +118,7 @@ class TrackAnalysis:
             "energy": energy.level if energy else None,
             "energy_value": _round(energy.value if energy else None, 3),
             "tags": _tags_dict(self.tags),
+            **mood,
             "algorithm_version": self.algorithm_version,
         }
 
@@ -118,7 +128,7 @@ class TrackAnalysis:
         return AnalysisResults(
             bpm=tempo.bpm if tempo else None,
             bpm_confidence=_unit(tempo.confidence) if tempo and tempo.bpm else None,
-            first_beat_s=max(tempo.first_beat_s, 0.0) if tempo else None,
+            first_beat_s=_first_beat(tempo),
             key=key.key if key else None,
             camelot=key.camelot if key else None,
             open_key=key.open_key if key else None,
@@ -130,13 +140,15 @@ class TrackAnalysis:
             true_peak_dbtp=_finite(loud.true_peak_dbtp) if loud else None,
             replaygain_db=_finite(loud.replaygain_db) if loud else None,
             duration_s=self.duration_s,
+            mood=_probabilities(self.mood.moods) if self.mood else None,
+            genre=_probabilities(self.mood.genres) if self.mood else None,
         )
 
 
 def analyze_file(
     path: str | os.PathLike[str],
     *,
-    features: Iterable[Feature] = ALL_FEATURES,
+    features: Iterable[Feature] = DEFAULT_FEATURES,
     bpm_range: tuple[float, float] = DEFAULT_BPM_RANGE,
     block_s: float = BLOCK_S,
 ) -> TrackAnalysis:
@@ -144,7 +156,8 @@ def analyze_file(
 
     Args:
         path: The audio file (any format :mod:`.decode` reads). It is only read.
-        features: What to compute (all by default).
+        features: What to compute (by default :data:`DEFAULT_FEATURES`: all but the
+            mood, which is opt-in).
         bpm_range: The range, in BPM, the tempo is folded into (DJ convention 70-180).
         block_s: Decode block length in seconds: bounds memory (and changes no result).
 
@@ -163,9 +176,10 @@ def analyze_file(
     measure = bool(wanted & {Feature.LOUDNESS, Feature.ENERGY})
     meter = LoudnessMeter(info.sr, info.channels) if measure else None
     mono_consumers = [c for c in (tempo, key, energy) if c is not None]
+    mood = default_analyzer().stream(info.sr, path=name) if Feature.MOOD in wanted else None
     frames = 0
     try:
-        if meter is not None or mono_consumers:
+        if meter is not None or mono_consumers or mood is not None:
             resampler = soxr.ResampleStream(info.sr, ANALYSIS_SR, 1, dtype="float32")
 
             def feed(mono: NDArray[np.float32]) -> None:
@@ -177,8 +191,12 @@ def analyze_file(
                 frames += block.samples.shape[1]
                 if meter is not None:
                     meter.update(block.samples)
-                if mono_consumers:
-                    feed(resampler.resample_chunk(block.mono(), last=False))
+                if mono_consumers or mood is not None:
+                    mono = block.mono()
+                    if mood is not None:  # at the file's rate: it resamples to its own 16 kHz
+                        mood.update(mono)
+                    if mono_consumers:
+                        feed(resampler.resample_chunk(mono, last=False))
             if mono_consumers:
                 feed(resampler.resample_chunk(np.zeros(0, np.float32), last=True))
         loudness = meter.result() if meter is not None else None
@@ -194,6 +212,7 @@ def analyze_file(
             loudness=loudness if Feature.LOUDNESS in wanted else None,
             energy=energy.result(loudness) if energy else None,
             tags=read_tags(name) if Feature.TAGS in wanted else None,
+            mood=_mood_of(mood) if mood is not None else None,
         )
     except AudioError:
         raise
@@ -259,6 +278,27 @@ def _tempo_of(tempo: TempoAnalyzer) -> TempoResult | None:
         if exc.code is ErrorCode.TOO_SHORT:
             return None
         raise
+
+
+def _first_beat(tempo: TempoResult | None) -> float | None:
+    # A beatless track (ambient, a drone) has a tempo result but no first beat.
+    if tempo is None or tempo.first_beat_s is None:
+        return None
+    return max(tempo.first_beat_s, 0.0)
+
+
+def _mood_of(mood: MoodStream) -> MoodResult | None:
+    # Too short a clip for the tagger still has everything else.
+    try:
+        return mood.result()
+    except AudioError as exc:
+        if exc.code is ErrorCode.TOO_SHORT:
+            return None
+        raise
+
+
+def _probabilities(tags: Iterable[TagPrediction]) -> dict[str, float]:
+    return {tag.tag: _unit(tag.probability) for tag in tags}
 
 
 def _round(value: float | None, digits: int) -> float | None:

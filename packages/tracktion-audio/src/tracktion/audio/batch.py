@@ -15,7 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from typing import Any
 
-from .analyzer import ALGORITHM_VERSION, DEFAULT_BPM_RANGE, Feature, analyze_file
+from .analyzer import ALGORITHM_VERSION, DEFAULT_BPM_RANGE, DEFAULT_FEATURES, Feature, analyze_file
 from .cache import AnalysisCache, content_hash
 from .errors import AudioError, ErrorCode
 from .notation import KeyNotation, format_key
@@ -35,7 +35,8 @@ class BatchError:
 class BatchOptions:
     """How every file of a batch is analyzed."""
 
-    features: frozenset[Feature] = frozenset(Feature)
+    features: frozenset[Feature] = DEFAULT_FEATURES
+    """What to compute: everything but the mood (add ``Feature.MOOD`` to opt in)."""
     bpm_range: tuple[float, float] = DEFAULT_BPM_RANGE
     write_tags: KeyNotation | None = None
     """Write BPM, key (in this notation) and ReplayGain into each file (atomically)."""

@@ -1,4 +1,5 @@
-"""``tracktion analyze``: tempo, key, loudness and energy of audio files.
+"""``tracktion analyze``: tempo, key, loudness and energy of audio files (``--mood``: genre
+and mood tags too).
 
 Exit status: 0 when every file was analyzed; 1 when at least one could not be (each such
 file still gets its line, with the error's code and message); 2 for usage problems.
@@ -61,6 +62,13 @@ def analyze(
         Path | None, typer.Option(help="Result cache file (default: the user cache dir).")
     ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Analyze everything anew.")] = False,
+    mood: Annotated[
+        bool,
+        typer.Option(
+            "--mood",
+            help="Also tag genres and moods with a neural network (musicnn; slower).",
+        ),
+    ] = False,
 ) -> None:
     """Analyze audio files: BPM and beat grid, key, loudness (EBU R128) and energy."""
     if not 0 < min_bpm < max_bpm / 1.9:
@@ -70,11 +78,13 @@ def analyze(
         )
         raise typer.Exit(2)
     # Imported here: the analysis stack (librosa, numba) is heavy to load for other commands.
+    from tracktion.audio.analyzer import DEFAULT_FEATURES, Feature
     from tracktion.audio.batch import BatchOptions, analyze_many
     from tracktion.audio.cache import default_cache_path
 
     files = list(_expand(paths))
     options = BatchOptions(
+        features=DEFAULT_FEATURES | {Feature.MOOD} if mood else DEFAULT_FEATURES,
         bpm_range=(min_bpm, max_bpm),
         write_tags=notation if write_tags else None,
         cache_path=None if no_cache else os.fspath(cache or default_cache_path()),
@@ -87,7 +97,7 @@ def analyze(
             sys.stdout.write(json.dumps(_json(item), ensure_ascii=False) + "\n")
             sys.stdout.flush()
     else:
-        failed = _table(items, len(files), notation)
+        failed = _table(items, len(files), notation, mood=mood)
     raise typer.Exit(1 if failed else 0)
 
 
@@ -114,7 +124,9 @@ def _json(item: BatchItem) -> dict[str, object]:
     return {**item.result, "cached": item.cached, "tags_written": item.tags_written}
 
 
-def _table(items: Iterator[BatchItem], total: int, notation: KeyNotation) -> int:
+def _table(
+    items: Iterator[BatchItem], total: int, notation: KeyNotation, *, mood: bool = False
+) -> int:
     done: list[BatchItem] = []
     errors = Console(stderr=True, highlight=False)
     with Progress(
@@ -130,15 +142,15 @@ def _table(items: Iterator[BatchItem], total: int, notation: KeyNotation) -> int
             done.append(item)
             progress.advance(task)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    for column in ("File", "BPM", "Key", "Camelot", "LUFS", "Energy"):
+    columns = ["File", "BPM", "Key", "Camelot", "LUFS", "Energy"] + (["Genre / mood"] * mood)
+    for column in columns:
         table.add_column(column, justify="left" if column in ("File", "Key") else "right")
     failed = 0
     for item in sorted(done, key=lambda entry: entry.path):
         if item.error is not None:
             failed += 1
-            table.add_row(
-                item.path, "", f"[red]{item.error.code}: {item.error.message}[/]", "", "", ""
-            )
+            message = f"[red]{item.error.code}: {item.error.message}[/]"
+            table.add_row(item.path, "", message, *[""] * (len(columns) - 3))
             continue
         result = item.result or {}
         key = result.get("key")
@@ -150,11 +162,21 @@ def _table(items: Iterator[BatchItem], total: int, notation: KeyNotation) -> int
             str(result.get("camelot") or ""),
             _number(result.get("loudness_lufs"), 1),
             str(result.get("energy") or ""),
+            *([_mood_cell(result.get("mood"))] if mood else []),
         )
     stdout_console().print(table)
     if failed:
         errors.print(f"{failed} of {total} files could not be analyzed")
     return failed
+
+
+def _mood_cell(mood: object) -> str:
+    """The best genre and the best mood with their probabilities (``House 0.41, happy
+    0.22``); empty when too short or silent."""
+    if not isinstance(mood, dict):
+        return ""
+    best = [entries[0] for entries in (mood.get("genres"), mood.get("moods")) if entries]
+    return ", ".join(f"{entry['tag']} {entry['probability']:.2f}" for entry in best)
 
 
 def _number(value: object, digits: int) -> str:
