@@ -21,6 +21,7 @@ from .contracts import app as contracts_app
 from .cue import app as cue_app
 from .cue_generate import generate
 from .db import app as db_app
+from .scan import scan, watch
 from .topology import app as topology_app
 from .tracklist import app as tracklist_app
 
@@ -40,6 +41,8 @@ app.command("analyze")(analyze)
 app.add_typer(db_app, name="db")
 app.add_typer(topology_app, name="topology")
 app.add_typer(tracklist_app, name="tracklist")
+app.command("scan")(scan)
+app.command("watch")(watch)
 
 
 def _print_version(value: bool) -> None:
