@@ -31,11 +31,9 @@ install: $(VENV)/.synced
 uv.lock: pyproject.toml packages/*/pyproject.toml reference-services/pyproject.toml | $(UV)
 	$(UV) lock
 
+# The whole system on the embedded defaults; LIBRARY=/path/to/music to use your own.
 run: install
-	$(BIN)/tracktion contracts list
-	$(BIN)/tracktion contracts validate --type auto examples/messages/cue_generation.json
-	$(BIN)/python examples/demo_library.py .cache/demo-library
-	$(BIN)/tracktion analyze .cache/demo-library
+	$(BIN)/tracktion up $(LIBRARY)
 
 lint: install
 	$(BIN)/ruff check .

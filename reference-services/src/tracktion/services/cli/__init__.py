@@ -24,6 +24,8 @@ from .db import app as db_app
 from .scan import scan, watch
 from .topology import app as topology_app
 from .tracklist import app as tracklist_app
+from .up import api, up
+from .worker import worker
 
 __all__ = ["app", "main"]
 
@@ -41,6 +43,9 @@ app.command("analyze")(analyze)
 app.add_typer(db_app, name="db")
 app.add_typer(topology_app, name="topology")
 app.add_typer(tracklist_app, name="tracklist")
+app.command("worker")(worker)
+app.command("up")(up)
+app.command("api")(api)
 app.command("scan")(scan)
 app.command("watch")(watch)
 
