@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -259,3 +260,41 @@ async def test_a_cancelled_pending_request_is_not_analyzed(
         assert await load_results(tx, recording_id) is None
         [job] = await tx.list_jobs(type="analysis")
     assert job.status is JobStatus.CANCELLED
+
+
+@pytest.mark.anyio
+async def test_a_worker_process_that_dies_is_replaced_and_the_file_retried(
+    catalog: CatalogStore, tmp_path: Path
+) -> None:
+    bus = InMemoryBus(observed_topology())
+    await bus.declare()
+    observer = Observer()
+    await bus.subscribe(OBSERVER, observer)
+    track = write_wav(tmp_path / "long.wav", techno(30.0, SR, bpm=128.0), SR)
+    recording_id, xxh = await add_file(catalog, track)
+    service = AnalysisService(bus, catalog, AnalysisOptions(workers=1))
+    async with anyio.create_task_group() as group:
+        group.start_soon(service.run)
+        await bus.publish(
+            FileAnalyzeRequest(
+                recording_id=recording_id,
+                file_path=str(track),
+                xxh128_hash=xxh,
+                correlation_id=uuid.uuid4(),
+                timestamp=now(),
+            )
+        )
+        await observer.wait_for(AnalysisProgressEvent)  # decoding: a worker holds the file
+        pool = service._executor
+        assert isinstance(pool, ProcessPoolExecutor)
+        with anyio.fail_after(30):
+            while not pool._processes:  # the pool starts its process on first use
+                await anyio.sleep(0.05)
+        for process in list(pool._processes.values()):
+            process.kill()
+        [complete] = await observer.wait_for(AnalysisCompleteEvent, timeout=90)
+        group.cancel_scope.cancel()
+    await bus.close()
+    assert complete.recording_id == recording_id
+    async with catalog.transaction() as tx:
+        assert await load_results(tx, recording_id) is not None

@@ -22,6 +22,7 @@ import os
 import time
 import uuid
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
@@ -50,7 +51,7 @@ from tracktion.core.catalog import (
     load_results,
     save_results,
 )
-from tracktion.core.errors import PermanentError
+from tracktion.core.errors import PermanentError, TransientError
 
 from . import _analysis_worker as worker
 from .runtime import Ports
@@ -193,8 +194,18 @@ class AnalysisService:
         )
         if self._executor is None:  # handle() called directly, without run()
             return await anyio.to_thread.run_sync(worker.analyze, job)
+        executor = self._executor
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, worker.analyze, job)
+        try:
+            return await loop.run_in_executor(executor, worker.analyze, job)
+        except BrokenProcessPool as exc:
+            # A worker died (killed, or a decoder crashed): every analysis it held fails
+            # with this. Replace the pool once and let the bus retry the messages.
+            if self._executor is executor:
+                log.warning("analysis: a worker process died; starting a new pool")
+                executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = _executor(self._options.workers)
+            raise TransientError(f"the analysis of {job.path} lost its worker process") from exc
 
     async def _already_done(
         self, delivery: Delivery, request: FileAnalyzeRequest | AnalysisRequest

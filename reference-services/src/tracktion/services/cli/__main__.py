@@ -2,4 +2,6 @@
 
 from tracktion.services.cli import main
 
-main()
+# Guarded: worker processes (forkserver, spawn) import the main module again.
+if __name__ == "__main__":
+    main()
