@@ -138,6 +138,19 @@ class Musicnn:
                 _f32(arrays, f"{name}_shift", (channels,)),
             )
         self.shapes = {name: _get(arrays, f"{name}_w").shape for name in self.layers}
+        # Front-end filters ordered by the sign of their batch-norm scale, so that one
+        # matrix product feeds a max over the rising ones and a min over the others.
+        self.order: dict[str, tuple[int, NDArray[np.intp]]] = {}
+        for name in (*_TIMBRAL, *_TEMPORAL):
+            weight, bias, scale, shift = self.layers[name]
+            order = np.argsort(scale < 0, kind="stable")
+            self.layers[name] = (
+                np.ascontiguousarray(weight[:, order]),
+                bias[order],
+                scale[order],
+                shift[order],
+            )
+            self.order[name] = (int((scale >= 0).sum()), np.argsort(order))
         self.dense_w = _f32(arrays, "dense_w", None)
         self.dense_b = _f32(arrays, "dense_b", (self.dense_w.shape[1],))
         self.out_w = _f32(arrays, "out_w", (self.dense_w.shape[1], len(self.tags)))
@@ -185,12 +198,15 @@ class Musicnn:
         for name in _TIMBRAL:
             k_time, k_freq, _ = self.shapes[name]
             windows = sliding_window_view(padded, (k_time, k_freq), axis=(1, 2))
-            features.append(self._conv_max(name, windows.reshape(p, t, -1, k_time * k_freq)))
+            windows = windows.reshape(p, t, -1, k_time * k_freq)
+            features.append(self._conv_max(name, windows, over=2))
+        bands_first = np.ascontiguousarray(z.transpose(0, 2, 1))  # (p, bands, t)
         for name in _TEMPORAL:
             k_time = self.shapes[name][0]
-            zt = np.pad(z, ((0, 0), ((k_time - 1) // 2, k_time // 2), (0, 0)))
-            windows = sliding_window_view(zt, k_time, axis=1)  # (p, t, bands, k_time)
-            features.append(self._conv_max(name, windows))
+            zt = np.pad(bands_first, ((0, 0), (0, 0), ((k_time - 1) // 2, k_time // 2)))
+            # (p, bands, t, k_time), taps contiguous in memory: a fast im2col copy.
+            windows = sliding_window_view(zt, k_time, axis=2)
+            features.append(self._conv_max(name, windows, over=1))
         front = np.concatenate(features, axis=2)
         mid1 = self._conv_time("mid1", front)
         mid2 = self._conv_time("mid2", mid1) + mid1
@@ -201,24 +217,22 @@ class Musicnn:
         out: F32 = hidden @ self.out_w + self.out_b
         return out
 
-    def _conv_max(self, name: str, windows: NDArray[np.float32]) -> F32:
-        """Convolution (as windows ``(p, t, positions, taps)``), ReLU, batch norm and the
-        max over the frequency positions: ``(p, t, channels)``.
+    def _conv_max(self, name: str, windows: NDArray[np.float32], over: int) -> F32:
+        """Convolution (as windows ``(p, t, positions, taps)``, or ``(p, positions, t,
+        taps)`` with ``over=1``), ReLU, batch norm and the max over the frequency
+        positions: ``(p, t, channels)``.
 
         ReLU and the bias commute with the max over positions, and a negative batch-norm
         scale turns the minimum into the maximum, so only the matrix product touches the
         full ``(p, t, positions, channels)`` array, and one reduction over it.
         """
         weight, bias, scale, shift = self.layers[name]
-        p, t, positions, taps = windows.shape
+        rising, restore = self.order[name]
+        p, a, b, taps = windows.shape
         cols = np.ascontiguousarray(windows).reshape(-1, taps)
-        rising = scale >= 0
-        out = np.empty((p, t, weight.shape[1]), np.float32)
-        for keep, reduce in ((rising, np.max), (~rising, np.min)):
-            if keep.any():
-                z = (cols @ weight[:, keep]).reshape(p, t, positions, -1)
-                out[:, :, keep] = reduce(z, axis=2)
-        result: F32 = np.maximum(out + bias, 0) * scale + shift
+        z = (cols @ weight).reshape(p, a, b, -1)
+        top = np.concatenate([z[..., :rising].max(axis=over), z[..., rising:].min(axis=over)], 2)
+        result: F32 = (np.maximum(top + bias, 0) * scale + shift)[..., restore]
         return result
 
     def _conv_time(self, name: str, x: F32) -> F32:
