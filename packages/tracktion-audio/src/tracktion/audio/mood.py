@@ -17,9 +17,11 @@ The probabilities are the model's sigmoid outputs: calibrated on Last.fm tagging
 not on any ground truth of "the" genre, and rarely far above 0.5. Compare them between
 tracks or rank them within one; do not read them as certainties.
 
->>> from tracktion.audio.mood import tag_audio                      # doctest: +SKIP
->>> [t.tag for t in tag_audio(y, sr).genres]                         # doctest: +SKIP
-['electronic', 'dance', 'House', 'electronica', 'pop']
+>>> from tracktion.audio.mood import analyze_mood                   # doctest: +SKIP
+>>> [t.tag for t in analyze_mood("house-000.mp3").genres]            # doctest: +SKIP
+['electronic', 'chillout', 'dance', 'pop', 'electronica']
+
+(a synthetic house piece of the benchmark corpus; see ``docs/concepts/mood-tagging.md``).
 """
 
 from __future__ import annotations
