@@ -2,7 +2,8 @@
 
 Every verdict on a proposal (``rename.feedback``) scores its template: ``accepted`` and
 ``success`` count 1, ``rejected`` and ``failure`` 0, ``modified`` and ``improvement``
-0.5, and a rating (1-5) replaces the verdict's score with ``(rating - 1) / 4``. A
+0.5, and a rating (1-5) replaces the verdict's score with ``(rating - 1) / 4`` (for
+``modified`` at most 0.5: the user's own shape earns the credit). A
 template's score is the mean of its scores, pulled towards 0.5 by two imaginary neutral
 votes, so that one lucky verdict does not outrank a long good record.
 
@@ -63,9 +64,13 @@ class FeedbackRecord:
     @property
     def score(self) -> float:
         """0 (bad) to 1 (good)."""
-        if self.rating is not None:
-            return (self.rating - 1) / 4
-        return _VERDICT[self.feedback]
+        verdict = _VERDICT[self.feedback]
+        if self.rating is None:
+            return verdict
+        rated = (self.rating - 1) / 4
+        # A modification says the template was not quite right, however well the user
+        # rates the name they made of it: that name's shape gets the credit.
+        return min(rated, verdict) if self.feedback is FeedbackType.MODIFIED else rated
 
 
 @dataclass(frozen=True, slots=True)
