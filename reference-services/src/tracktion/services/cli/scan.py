@@ -37,7 +37,7 @@ __all__ = ["scan", "watch"]
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
-_BATCH = 500
+_BATCH = 2000
 
 Roots = Annotated[
     list[Path],
