@@ -164,11 +164,20 @@ class TensorFlowMusicnn:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="MSD_musicnn", choices=["MSD_musicnn", "MTT_musicnn"])
-    parser.add_argument("--out", type=Path, default=PACKAGE / "data/musicnn_msd.npz")
     parser.add_argument(
-        "--fixture", type=Path, default=ROOT / "tests/audio/data/musicnn_reference.npz"
+        "--out", type=Path, help="default: the package's data/musicnn_msd.npz (or _mtt)"
+    )
+    parser.add_argument(
+        "--fixture",
+        type=Path,
+        help="default for MSD_musicnn: tests/audio/data/musicnn_reference.npz (the tests' "
+        "fixture); no fixture for MTT_musicnn unless given",
     )
     args = parser.parse_args()
+    is_msd = args.model == "MSD_musicnn"
+    args.out = args.out or PACKAGE / f"data/musicnn_{'msd' if is_msd else 'mtt'}.npz"
+    if args.fixture is None and is_msd:
+        args.fixture = ROOT / "tests/audio/data/musicnn_reference.npz"
     configuration = _module("musicnn.configuration")
 
     tags = configuration.MSD_LABELS if args.model.startswith("MSD") else configuration.MTT_LABELS
@@ -212,6 +221,8 @@ def main() -> None:
     dtype = "float16" if chosen is weights16 else "float32"
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB, weights {dtype})")
 
+    if args.fixture is None:
+        return
     fixture: dict[str, np.ndarray] = {"model_name": np.array(args.model)}
     for name in clips.CLIPS:
         fixture[f"{name}_taggram"] = expected[name]
