@@ -21,7 +21,7 @@ from .metrics import ApiMetrics
 from .options import ApiOptions, ApiPorts
 from .ratelimit import KeyedRateLimiter
 from .relay import BusRelay
-from .routes import analysis, health, jobs, recordings, rename
+from .routes import analysis, cue, health, jobs, recordings, rename, tracklists
 from .websocket import ConnectionManager, websocket_endpoint
 
 __all__ = ["create_app"]
@@ -117,7 +117,7 @@ def create_app(ports: ApiPorts, options: ApiOptions | None = None) -> FastAPI:
     attach(app, ctx)
     install_error_handlers(app)
     app.include_router(health.router)
-    for module in (recordings, analysis, jobs, rename):
+    for module in (recordings, analysis, jobs, rename, tracklists, cue):
         app.include_router(module.router, dependencies=[Depends(protected)])
     app.add_api_websocket_route("/v1/ws", websocket_endpoint, name="websocket")
     if options.cors_origins:

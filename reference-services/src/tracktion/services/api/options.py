@@ -11,6 +11,7 @@ from tracktion.core.cache import Cache
 from tracktion.core.catalog import CatalogStore
 from tracktion.core.errors import ConfigurationError
 from tracktion.core.graph import Graph
+from tracktion.core.tracklists import TracklistFetcher
 
 __all__ = ["ApiOptions", "ApiPorts"]
 
@@ -60,6 +61,8 @@ class ApiOptions:
         library_root: The music library folder renames are applied under (the API moves
             the files itself, through the catalog's journal); ``None`` disables
             ``apply`` and ``undo``.
+        tracklist_fetcher: Fetches tracklist pages for ``POST /v1/tracklists`` with a
+            ``url`` (owned and closed by the caller); ``None``: URL imports are refused.
     """
 
     tokens: tuple[str, ...] = ()
@@ -76,6 +79,7 @@ class ApiOptions:
     relay: bool = True
     instance_id: str | None = field(default=None)
     library_root: str | None = None
+    tracklist_fetcher: TracklistFetcher | None = None
 
     def __post_init__(self) -> None:
         for token in self.tokens:

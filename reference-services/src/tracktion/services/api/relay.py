@@ -11,6 +11,12 @@ it stops. Messages queued while no instance runs are not kept: progress is ephem
 Each event also moves the job that requested the analysis (job id = the request's
 correlation id, see the ``analyze`` route) along; that runs on a separate task so that
 the database never delays delivery to the clients.
+
+The relay also consumes the topology's shared ``api`` work queues (the CUE generation
+replies, ``cue.generation.complete`` and ``cue.generation.batch.complete``), competing
+with the other API instances: the tracklist service already finished the job in the
+transaction that made the reply, so a reply only finishes a job still open, and is
+otherwise acknowledged (the queues must not grow without a reader).
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from tracktion.contracts import (
     AnalysisCompleteEvent,
     AnalysisProgressEvent,
     AnalysisStatus,
+    BatchCueGenerationComplete,
     Binding,
+    CueGenerationComplete,
     ErrorEvent,
     ExchangeRole,
     Queue,
@@ -49,12 +57,15 @@ from tracktion.core.catalog import (
 from .metrics import ApiMetrics
 from .websocket import ConnectionManager
 
-__all__ = ["RELAYED_KEYS", "BusRelay", "to_update"]
+__all__ = ["API_CONSUMER", "RELAYED_KEYS", "BusRelay", "to_update"]
 
 log = logging.getLogger("tracktion.api.relay")
 
 RELAYED_KEYS = ("analysis.progress", "analysis.complete", "error.*")
 """The events-exchange routing keys the relay queue is bound to."""
+
+API_CONSUMER = "api"
+"""The consumer name of the topology's work queues the API reads."""
 
 _JOB_BACKLOG = 10_000
 _FAILED = {AnalysisStatus.FAILED: JobStatus.FAILED, AnalysisStatus.CANCELLED: JobStatus.CANCELLED}
@@ -111,6 +122,7 @@ class BusRelay:
         self._metrics = metrics
         self.queue = f"api.relay.{instance_id or uuid.uuid4().hex}"
         self._subscription: Subscription | None = None
+        self._replies: list[Subscription] = []
         self._jobs: asyncio.Queue[tuple[uuid.UUID, JobStatus, float, str | None]] = asyncio.Queue(
             _JOB_BACKLOG
         )
@@ -126,12 +138,20 @@ class BusRelay:
         self._job_task = asyncio.create_task(self._track_jobs(), name="api job tracking")
         # One at a time: a recording's progress must reach clients in order.
         self._subscription = await self._bus.subscribe(self.queue, self._handle, prefetch=1)
+        for queue in self._bus.topology.work_queues():
+            if queue.consumer == API_CONSUMER:
+                self._replies.append(
+                    await self._bus.subscribe(queue.name, self._handle_reply, prefetch=8)
+                )
 
     async def stop(self) -> None:
         """Stop consuming, remove the queue from the topology, finish job updates."""
         if self._subscription is not None:
             await self._subscription.cancel(timeout=2.0)
             self._subscription = None
+        for reply in self._replies:
+            await reply.cancel(timeout=2.0)
+        self._replies.clear()
         self._bus.topology = without_queue(self._bus.topology, self.queue)
         if self._job_task is not None:
             self._job_task.cancel()
@@ -163,6 +183,26 @@ class BusRelay:
             self._jobs.put_nowait(job)
         except asyncio.QueueFull:
             self._metrics.errors.labels("relay_jobs_backlog").inc()
+
+    async def _handle_reply(self, delivery: Delivery) -> None:
+        """Finish the job of a CUE generation reply if it is still open."""
+        match delivery.message:
+            case CueGenerationComplete() as reply:
+                job_id, error = reply.job_id, reply.error
+            case BatchCueGenerationComplete() as reply:
+                job_id = reply.batch_job_id
+                error = "; ".join(f"{r.format.value}: {r.error}" for r in reply.results if r.error)
+            case _:
+                return
+        status = JobStatus.SUCCEEDED if reply.success else JobStatus.FAILED
+        with contextlib.suppress(CatalogNotFoundError, CatalogConflictError):
+            # Not a job of this deployment, or already final (the usual case).
+            await self._catalog.update_job(
+                job_id,
+                status=status,
+                result={"reply": reply.model_dump(mode="json")},
+                error=None if reply.success else (error or "failed"),
+            )
 
     async def _track_jobs(self) -> None:
         while True:

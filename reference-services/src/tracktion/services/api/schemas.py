@@ -11,16 +11,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tracktion.core.catalog import (
     AnalysisResult,
+    CueFile,
     FileRecord,
     Job,
     RecordingSummary,
     RenameProposal,
     Tag,
     Tracklist,
+    TracklistVersion,
 )
+from tracktion.core.tracklists import EntryMatch, format_time
+from tracktion.core.tracklists import Tracklist as EntryList
 
 __all__ = [
     "AnalysisSummary",
+    "CandidateOut",
+    "CueFileOut",
+    "EntryCandidatesOut",
     "FeatureOut",
     "FileOut",
     "HealthOut",
@@ -34,7 +41,11 @@ __all__ = [
     "RecordingItem",
     "RecordingPageOut",
     "TagOut",
+    "TracklistDetail",
+    "TracklistEntryOut",
+    "TracklistImported",
     "TracklistOut",
+    "TracklistVersionOut",
 ]
 
 
@@ -180,6 +191,154 @@ class TracklistOut(_Out):
             created_at=tracklist.created_at,
             updated_at=tracklist.updated_at,
         )
+
+
+class TracklistEntryOut(_Out):
+    """One track of a mix: times in seconds from the start of the mix."""
+
+    position: int = Field(description="1-based play order.")
+    artist: str
+    title: str
+    mix: str | None
+    label: str | None
+    start_s: float | None = Field(description="Start in seconds; null when unknown.")
+    start: str | None = Field(description="The start as mm:ss or h:mm:ss.")
+    played_with_previous: bool
+    estimated: bool = Field(description="start_s was estimated from durations, not read.")
+    recording_id: UUID | None = Field(description="The catalog recording it matched.")
+    match_score: float | None = Field(description="How well it matched, in [0, 1].")
+
+
+class CueFileOut(_Out):
+    """A CUE sheet written from one version of a tracklist."""
+
+    id: UUID
+    tracklist_id: UUID
+    version: int = Field(description="The tracklist version the sheet renders.")
+    format: str
+    file_name: str
+    path: str
+    size_bytes: int
+    checksum_sha256: str
+    created_at: datetime
+    download_url: str
+
+    @classmethod
+    def of(cls, cue: CueFile) -> CueFileOut:
+        return cls(
+            id=cue.id,
+            tracklist_id=cue.tracklist_id,
+            version=cue.version,
+            format=cue.format.value,
+            file_name=cue.path.replace("\\", "/").rsplit("/", 1)[-1],
+            path=cue.path,
+            size_bytes=cue.size_bytes,
+            checksum_sha256=cue.checksum_sha256,
+            created_at=cue.created_at,
+            download_url=f"/v1/cue-files/{cue.id}/download",
+        )
+
+
+class TracklistDetail(TracklistOut):
+    """One version of a tracklist with its entries, and every CUE file of the tracklist."""
+
+    version: int
+    version_note: str | None
+    version_created_at: datetime
+    fully_timed: bool = Field(description="Whether every entry has a start time.")
+    entries: list[TracklistEntryOut]
+    cue_files: list[CueFileOut]
+
+    @classmethod
+    def of_version(
+        cls,
+        header: Tracklist,
+        version: TracklistVersion,
+        entries: EntryList,
+        cue_files: list[CueFile],
+    ) -> TracklistDetail:
+        return cls(
+            **TracklistOut.of(header).model_dump(),
+            version=version.version,
+            version_note=version.note,
+            version_created_at=version.created_at,
+            fully_timed=entries.is_fully_timed,
+            entries=[
+                TracklistEntryOut(
+                    position=position,
+                    artist=entry.artist,
+                    title=entry.title,
+                    mix=entry.mix,
+                    label=entry.label,
+                    start_s=entry.start_s,
+                    start=None if entry.start_s is None else format_time(entry.start_s),
+                    played_with_previous=entry.played_with_previous,
+                    estimated=entry.estimated,
+                    recording_id=entry.recording_id,
+                    match_score=entry.match_score,
+                )
+                for position, entry in enumerate(entries.entries, start=1)
+            ],
+            cue_files=[CueFileOut.of(cue) for cue in cue_files],
+        )
+
+
+class TracklistVersionOut(_Out):
+    """One stored version of a tracklist."""
+
+    version: int
+    note: str | None
+    created_at: datetime
+    entries: int = Field(description="How many entries the version holds.")
+
+    @classmethod
+    def of(cls, version: TracklistVersion) -> TracklistVersionOut:
+        return cls(
+            version=version.version,
+            note=version.note,
+            created_at=version.created_at,
+            entries=len(version.entries),
+        )
+
+
+class CandidateOut(_Out):
+    """A catalog recording an entry may be, with its score in [0, 1]."""
+
+    recording_id: UUID
+    artist: str
+    title: str
+    score: float
+
+
+class EntryCandidatesOut(_Out):
+    """The best candidates of one entry, best first."""
+
+    position: int
+    candidates: list[CandidateOut]
+
+    @classmethod
+    def of(cls, match: EntryMatch) -> EntryCandidatesOut:
+        return cls(
+            position=match.index + 1,
+            candidates=[
+                CandidateOut(
+                    recording_id=scored.candidate.id,
+                    artist=scored.candidate.artist,
+                    title=scored.candidate.title,
+                    score=scored.score,
+                )
+                for scored in match.candidates
+            ],
+        )
+
+
+class TracklistImported(TracklistDetail):
+    """An imported tracklist (version 1), how many entries matched, what the importer
+    skipped or doubted, and every entry's candidates."""
+
+    matched: int
+    warnings: list[str]
+    candidates: list[EntryCandidatesOut]
 
 
 class ProposalOut(_Out):
