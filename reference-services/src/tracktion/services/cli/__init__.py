@@ -21,6 +21,7 @@ from .contracts import app as contracts_app
 from .cue import app as cue_app
 from .cue_generate import generate
 from .db import app as db_app
+from .rename import app as rename_app
 from .scan import scan, watch
 from .topology import app as topology_app
 from .tracklist import app as tracklist_app
@@ -41,6 +42,7 @@ cue_app.command("generate")(generate)
 app.add_typer(cue_app, name="cue")
 app.command("analyze")(analyze)
 app.add_typer(db_app, name="db")
+app.add_typer(rename_app, name="rename")
 app.add_typer(topology_app, name="topology")
 app.add_typer(tracklist_app, name="tracklist")
 app.command("worker")(worker)
