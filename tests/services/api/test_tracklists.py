@@ -5,6 +5,7 @@ tracklist service on the embedded bus, downloads, and bad input."""
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -284,6 +285,15 @@ async def test_edits_make_versions_and_keep_history(ports: Ports, tracks: Tracks
             "",
         ),
         ({"op": "rewind"}, "op", "rewind"),
+        (
+            {
+                "op": "insert",
+                "position": 4,
+                "entry": {"artist": "A", "title": "B", "recording_id": str(uuid.UUID(int=9))},
+            },
+            "entry.recording_id",
+            "no recording 00000000-0000-0000-0000-000000000009",
+        ),
     ],
 )
 async def test_bad_edits_are_422_naming_the_field(
@@ -521,3 +531,6 @@ async def test_the_openapi_document_lists_the_tracklist_routes(ports: Ports) -> 
         assert path in document["paths"], path
     body = document["paths"]["/v1/tracklists"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data"}
+    source = body["application/json"]["schema"]["properties"]["source"]
+    assert "$ref" not in json.dumps(source)
+    assert source["properties"]["format"]["anyOf"][0]["enum"][1] == "cue"

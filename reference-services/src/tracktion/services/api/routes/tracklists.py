@@ -186,11 +186,31 @@ _EDIT_FIELDS = {
     EditOp.RETIME: ("position", "start_s"),
 }
 
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its ``$defs`` inlined (the OpenAPI document holds it
+    outside ``components``, where ``#/$defs/...`` would not resolve)."""
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(definitions[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
+
+
 _IMPORT_OPENAPI: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": ImportBody.model_json_schema(ref_template="{model}")},
+            "application/json": {"schema": _inlined(ImportBody.model_json_schema())},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
@@ -508,6 +528,11 @@ async def edit(
     async with ctx.ports.catalog.transaction() as tx:
         if await tx.get_tracklist(tracklist_id) is None:
             raise ApiError.not_found("tracklist", tracklist_id)
+        recording_id = None if body.entry is None else body.entry.recording_id
+        if recording_id is not None and await tx.get_recording(recording_id) is None:
+            raise ApiError.invalid(
+                "entry.recording_id", f"no recording {recording_id} in the catalog", location="body"
+            )
         stored = await edit_tracklist(tx, tracklist_id, editor, note=body.note or note)
         return await _detail(tx, tracklist_id, stored.version)
 
