@@ -298,3 +298,28 @@ async def test_a_worker_process_that_dies_is_replaced_and_the_file_retried(
     assert complete.recording_id == recording_id
     async with catalog.transaction() as tx:
         assert await load_results(tx, recording_id) is not None
+
+
+@pytest.mark.anyio
+async def test_mood_and_genre_are_tagged_when_requested(
+    running: tuple[InMemoryBus, Observer], catalog: CatalogStore, tmp_path: Path
+) -> None:
+    bus, observer = running
+    track = write_wav(tmp_path / "m.wav", techno(8.0, SR, bpm=130.0), SR)
+    recording_id, _ = await add_file(catalog, track)
+    await bus.publish(
+        AnalysisRequest(
+            recording_id=recording_id,
+            file_path=str(track),
+            analysis_types=["bpm", "mood", "genre"],
+            correlation_id=uuid.uuid4(),
+        )
+    )
+    [complete] = await observer.wait_for(AnalysisCompleteEvent)
+    assert complete.results.genre
+    assert complete.results.mood is not None
+    assert complete.results.key is None  # not requested
+    async with catalog.transaction() as tx:
+        stored = await load_results(tx, recording_id)
+    assert stored is not None
+    assert stored.genre == complete.results.genre

@@ -23,6 +23,8 @@ _FEATURES = {
     "key": {Feature.KEY},
     "energy": {Feature.ENERGY, Feature.LOUDNESS},
     "loudness": {Feature.LOUDNESS},
+    "mood": {Feature.MOOD},
+    "genre": {Feature.MOOD},
 }
 
 
