@@ -26,12 +26,13 @@ from .errors import (
 from .issues import CueIssue, Severity
 from .model import CueFile, CueIndex, CueRem, CueSheet, CueTrack
 from .parser import CueParseResult, parse_cue, read_cue
-from .profiles import PROFILES, CueProfile, IndexZeroPolicy, LongMixPolicy, get_profile
+from .profiles import ALL_FIELDS, PROFILES, CueProfile, IndexZeroPolicy, LongMixPolicy, get_profile
 from .timecode import FRAMES_PER_SECOND, CueTime
 from .validator import CueValidationReport, validate_cue
-from .writer import RenderedCue, render_cue, write_cue
+from .writer import RenderedCue, render_cue, serialize, write_cue
 
 __all__ = [
+    "ALL_FIELDS",
     "FRAMES_PER_SECOND",
     "PROFILES",
     "AudioProbeUnavailableError",
@@ -65,6 +66,7 @@ __all__ = [
     "probe_duration",
     "read_cue",
     "render_cue",
+    "serialize",
     "validate_cue",
     "write_cue",
 ]
