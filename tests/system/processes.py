@@ -33,7 +33,8 @@ class Process:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        threading.Thread(target=self._drain, daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        self._drainer.start()
 
     def _drain(self) -> None:
         assert self.popen.stdout is not None
@@ -78,11 +79,18 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()
+        self._close()
         return self.popen.returncode
 
     def kill(self) -> None:
         self.popen.kill()
         self.popen.wait()
+        self._close()
+
+    def _close(self) -> None:
+        self._drainer.join(timeout=10)
+        if self.popen.stdout is not None:
+            self.popen.stdout.close()
 
 
 def tracktion(args: Sequence[str], env: Mapping[str, str], *, cwd: Path | None = None) -> str:

@@ -21,12 +21,11 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.audio.signals import techno, write_wav
 from tests.system.processes import Process, free_port
 from tracktion.core.catalog import recording_id_for
+from tracktion.services.demo import LOOPS, write_demo_library
 
 TOKEN = "end-to-end-token"
-SR = 22050
 
 
 @dataclass
@@ -61,17 +60,9 @@ def system(tmp_path: Path) -> Iterator[System]:
 
 
 def _tracks(directory: Path) -> dict[Path, float]:
-    directory.mkdir()
-    made = {}
-    for bpm in (124.0, 140.0):
-        made[
-            write_wav(
-                directory / f"Artist {int(bpm)} - Title {int(bpm)}.wav",
-                techno(10.0, SR, bpm=bpm),
-                SR,
-            )
-        ] = bpm
-    return made
+    """The demo loops (tagged, named unlike any template): path -> BPM."""
+    paths = write_demo_library(directory, seconds=10.0)
+    return {path: loop.bpm for path, loop in zip(paths, LOOPS, strict=True)}
 
 
 def _recording_id(path: Path) -> str:
