@@ -1,18 +1,21 @@
 """Generate the evaluation corpus: rendered audio with known tempo and key, and its manifest.
 
-    python -m benchmarks.audio.corpus [--tracks-per-genre 16] [--folk-songs 60] [--seed 0]
-        [--jobs N] [--mix-minutes 60] [--all-formats] [--out benchmarks/audio/corpus]
+    python -m benchmarks.audio.corpus [--tracks-per-genre 16] [--folk-songs 60]
+        [--chorales 40] [--seed 0] [--jobs N] [--mix-minutes 60] [--all-formats]
+        [--out benchmarks/audio/corpus]
 
 Run it from the repository root in the benchmark environment (``benchmarks/audio/run.sh``
 makes it); it needs ``fluidsynth``, ``ffmpeg`` and Debian's ``fluid-soundfont-gm``.
 
-Two sets:
+Three sets:
 
 - ``synthetic``: pieces composed by ``compose.py`` for each of seven DJ genres, with the
   variants ``intro`` (drums only at the start), ``detune`` (20-40 cents) and ``noise``
   (pink noise at 15-25 dB SNR, added after rendering);
 - ``folk``: folk songs from music21's corpus (``folk.py``), rendered the same way, with no
-  variants: the real set is kept as it is.
+  variants: the real set is kept as it is;
+- ``chorales``: Bach chorales from music21's corpus (``chorales.py``), the held-out set
+  that ``evaluate.py`` scores only with ``--held-out``.
 
 Every piece is written as MIDI, rendered by FluidSynth at 44.1 kHz, peak-normalised to
 -1 dBFS and encoded with ffmpeg into one of the formats tracktion supports
@@ -44,7 +47,7 @@ import soundfile as sf
 from numpy.typing import NDArray
 
 from benchmarks.audio.compose import GENRES, Composition, compose, write_midi
-from benchmarks.audio.manifest import FOLK, SYNTHETIC, Manifest, Mix, Track
+from benchmarks.audio.manifest import CHORALES, FOLK, SYNTHETIC, Manifest, Mix, Track
 from benchmarks.audio.scoring import parse_key
 
 __all__ = ["ENCODERS", "FORMAT_CYCLE", "decode", "find_soundfont", "main", "supported_formats"]
@@ -346,6 +349,35 @@ def folk_jobs(
     return jobs, info
 
 
+def chorale_jobs(
+    count: int, seed: int, all_formats: tuple[str, ...] | None
+) -> tuple[list[Job], dict[str, object]]:
+    from benchmarks.audio.chorales import choose_chorales
+
+    chorales, skipped = choose_chorales(count, seed)
+    jobs = [
+        Job(
+            id=f"chorale-{index:03d}",
+            set=CHORALES,
+            composition=chorale.composition,
+            formats=_formats(index, all_formats),
+            variants=(),
+            snr_db=None,
+            seed=seed,
+            source=chorale.source,
+            key_source=chorale.key_source,
+        )
+        for index, chorale in enumerate(chorales)
+    ]
+    agree = sum(parse_key(c.music21_key) == parse_key(c.composition.key) for c in chorales)
+    info: dict[str, object] = {
+        "chorales": len(chorales),
+        "skipped": skipped,
+        "music21_analysis_agrees": agree,
+    }
+    return jobs, info
+
+
 # --------------------------------------------------------------------------- the mix
 
 
@@ -414,6 +446,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--tracks-per-genre", type=int, default=16)
     parser.add_argument("--folk-songs", type=int, default=60)
+    parser.add_argument("--chorales", type=int, default=40, help="held-out set; 0 for none")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--mix-minutes", type=float, default=60.0, help="0 to skip the mix")
@@ -443,6 +476,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.folk_songs > 0:
         more, folk_info = folk_jobs(args.folk_songs, args.seed, every_format)
         jobs += more
+    chorale_info: dict[str, object] = {}
+    if args.chorales > 0:
+        more, chorale_info = chorale_jobs(args.chorales, args.seed, every_format)
+        jobs += more
     composed = time.perf_counter()
     print(f"composed {len(jobs)} pieces in {composed - started:.1f} s", file=sys.stderr)
 
@@ -468,12 +505,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "seed": args.seed,
             "tracks_per_genre": args.tracks_per_genre,
             "folk_songs": args.folk_songs,
+            "chorales": args.chorales,
             "all_formats": args.all_formats,
             "soundfont": soundfont.name,
             "soundfont_package": f"{SOUNDFONT_PACKAGE} {_package_version(SOUNDFONT_PACKAGE)}",
             "fluidsynth": _tool_version(["fluidsynth", "--version"]),
             "ffmpeg": _tool_version(["ffmpeg", "-version"]),
             "folk": folk_info,
+            "chorale_set": chorale_info,
             "seconds": {
                 "compose": round(composed - started, 1),
                 "render_and_encode": round(rendered - composed, 1),

@@ -1,7 +1,7 @@
 """Score tempo and key estimators on the corpus, with throughput and peak memory, in one run.
 
     python -m benchmarks.audio.evaluate [--corpus benchmarks/audio/corpus]
-        [--systems tracktion,librosa,essentia] [--sets synthetic,folk] [--limit N]
+        [--systems tracktion,librosa,essentia] [--sets synthetic,folk] [--held-out] [--limit N]
         [--memory-systems tracktion] [--no-memory] [--json] [--save results.json]
 
 For every system (``systems.py``) over every file of the manifest, one process, one file
@@ -13,6 +13,8 @@ after another:
   decode included, beside "decode alone" (``decode_native``: soundfile, or ffmpeg for
   what libsndfile cannot read) as the floor; CPU seconds (children included) are shown
   too, since a system may use more than one thread;
+- the held-out sets (``manifest.HELD_OUT_SETS``: the Bach chorales) only with
+  ``--held-out`` or when ``--sets`` names them, so that no tuning run looks at them;
 - peak RSS of each ``--memory-systems`` system analysing the long mix(es) of the corpus,
   each in a fresh subprocess, so the number belongs to that analysis alone; the RSS after
   imports is shown beside it.
@@ -41,7 +43,7 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
-from benchmarks.audio.manifest import Manifest, Track
+from benchmarks.audio.manifest import HELD_OUT_SETS, Manifest, Track
 from benchmarks.audio.scoring import mean, mirex_key_score, tempo_acc1, tempo_acc2
 from benchmarks.audio.systems import (
     SYSTEMS,
@@ -493,7 +495,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--systems", default=",".join(SYSTEMS))
-    parser.add_argument("--sets", default="", help="comma-separated; default all")
+    parser.add_argument(
+        "--sets", default="", help="comma-separated; default all but the held-out ones"
+    )
+    parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help=f"also the held-out sets ({', '.join(sorted(HELD_OUT_SETS))}): once, at the end",
+    )
     parser.add_argument("--formats", default="", help="comma-separated; default all")
     parser.add_argument("--limit", type=int, default=0, help="at most N files per set")
     parser.add_argument("--memory-systems", default="tracktion")
@@ -512,7 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not manifest_path.is_file():
         raise SystemExit(f"no manifest at {manifest_path}: run python -m benchmarks.audio.corpus")
     manifest = Manifest.load(manifest_path)
-    tracks = _select(manifest.tracks, args.sets, args.formats, args.limit)
+    tracks = _select(manifest.tracks, args.sets, args.formats, args.limit, args.held_out)
 
     systems, unavailable = [], {}
     for name in filter(None, args.systems.split(",")):
@@ -558,13 +567,17 @@ def _decode(path: Path) -> Estimate:
     return Estimate(None, None)
 
 
-def _select(tracks: Sequence[Track], sets: str, formats: str, limit: int) -> list[Track]:
+def _select(
+    tracks: Sequence[Track], sets: str, formats: str, limit: int, held_out: bool = False
+) -> list[Track]:
     """The tracks of ``sets`` and ``formats``; with ``limit``, at most that many per set,
-    taken in turn from each genre so that a small run still covers every genre."""
+    taken in turn from each genre so that a small run still covers every genre.
+
+    With no ``sets``, every set but the held-out ones (unless ``held_out``)."""
     chosen = [
         track
         for track in tracks
-        if (not sets or track.set in sets.split(","))
+        if (track.set in sets.split(",") if sets else (held_out or track.set not in HELD_OUT_SETS))
         and (not formats or track.format in formats.split(","))
     ]
     if not limit:

@@ -12,7 +12,16 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MANIFEST_VERSION", "Manifest", "Mix", "Track"]
+__all__ = [
+    "CHORALES",
+    "FOLK",
+    "HELD_OUT_SETS",
+    "MANIFEST_VERSION",
+    "SYNTHETIC",
+    "Manifest",
+    "Mix",
+    "Track",
+]
 
 MANIFEST_VERSION = 1
 
@@ -20,6 +29,11 @@ SYNTHETIC = "synthetic"
 """Set name of the tracks composed by ``compose.py``."""
 FOLK = "folk"
 """Set name of the music21 folk songs: real compositions, never used for tuning."""
+CHORALES = "chorales"
+"""Set name of the music21 Bach chorales: the held-out set (``chorales.py``)."""
+HELD_OUT_SETS = frozenset({CHORALES})
+"""Sets that ``evaluate.py`` leaves out unless asked (``--held-out``): checked once, after
+the estimators are settled, so that they stay untouched by tuning."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +42,7 @@ class Track:
 
     Attributes:
         id: Unique, stable name (also the file's stem).
-        set: ``synthetic`` or ``folk``.
+        set: ``synthetic``, ``folk`` or ``chorales`` (held out).
         genre: The DJ genre (synthetic) or ``folk``.
         path: The audio file, relative to the manifest.
         format: Container/codec name: ``mp3``, ``flac``, ``wav``, ``aiff``, ``ogg``,

@@ -18,7 +18,7 @@ from benchmarks.audio.compose import (
     compose,
 )
 from benchmarks.audio.corpus import ENCODERS, FORMAT_CYCLE
-from benchmarks.audio.evaluate import Outcome, aggregate
+from benchmarks.audio.evaluate import Outcome, _select, aggregate
 from benchmarks.audio.manifest import Manifest, Mix, Track
 from benchmarks.audio.scoring import (
     Key,
@@ -189,6 +189,22 @@ def test_manifest_round_trip(tmp_path: Path) -> None:
     assert loaded == manifest
     assert loaded.tracks[0].bpm == manifest.tracks[0].bpm  # floats survive exactly
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_the_held_out_set_is_scored_only_when_asked() -> None:
+    tracks = [
+        _track("house-000"),
+        _track("folk-000", set="folk", genre="folk"),
+        _track("chorale-000", set="chorales", genre="chorale"),
+    ]
+
+    def ids(chosen: list[Track]) -> list[str]:
+        return [track.id for track in chosen]
+
+    assert ids(_select(tracks, "", "", 0)) == ["house-000", "folk-000"]
+    assert ids(_select(tracks, "", "", 0, held_out=True)) == [t.id for t in tracks]
+    assert ids(_select(tracks, "chorales", "", 0)) == ["chorale-000"]
+    assert ids(_select(tracks, "folk", "", 0, held_out=True)) == ["folk-000"]
 
 
 def test_manifest_rejects_unknown_fields_and_versions() -> None:

@@ -19,17 +19,9 @@ The steps, and why:
    harmonics, a phase-coherent comb over the whole track. Its peak narrows with the
    harmonic number and the track length: a 30 s loop locates 127.35 BPM to a few
    thousandths of a BPM, where one autocorrelation lag is worth 1.5 BPM.
-4. **Metrical level** (:func:`choose_level`): the candidates are the refined tempo times
-   1/3 ... 3 within the range, each scored on the envelope folded onto one of its beats.
-   DJs count the level whose beats carry the accents, whose half-beats hold a distinct
-   eighth-note layer (hats, swung or not), on whose sixteenths no kick or snare falls,
-   whose half-beats are not kicked as hard as its beats, and that is twice or half the
-   strongest pulse rather than 3/2 of it. So a two-step with eighth-note hats is 172,
-   not 86 (whose sixteenths would carry a kick and the hats); a half-time pattern with
-   eighth-note hats is 140, not 70; swung hip-hop hats fall on the half-beats of 90 but
-   off every grid of 180; a downtempo 75 has its eighths where 150 has none; and trance
-   kicks every beat of 140, so 70 would have kicks on its half-beats. A broad prior
-   centred on 120 BPM breaks ties.
+4. **Metrical level** (:mod:`._meter`): which multiple of that periodicity (1/3 ... 3)
+   is the beat a DJ counts, from the accents, the eighth- and sixteenth-note layers and
+   the meter, within the requested range.
 5. **Beat grid** (:func:`grid_beats`, :func:`track_beats`): a stable track gets a rigid
    grid at the refined tempo, phased by folding the kick/snare envelope at sub-frame
    resolution; a variable one gets dynamic-programming beat tracking along the curve.
@@ -40,8 +32,6 @@ The steps, and why:
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -54,10 +44,9 @@ __all__ = [
     "LOW",
     "MID",
     "RANGE_SLACK",
-    "LevelCandidate",
     "autocorrelation",
-    "choose_level",
     "downbeat_index",
+    "fold_phase",
     "grid_beats",
     "parabolic_peak",
     "refine_bpm",
@@ -82,57 +71,10 @@ CURVE_SEARCH = 0.15
 """Local tempi are searched within ±15 % of the global periodicity."""
 CURVE_BATCH = 128
 REFINE_EXCERPTS_S = (30.0, 240.0)
-PRIOR_CENTRE_BPM = 120.0
-LEVEL_RATIOS = (1 / 3, 1 / 2, 2 / 3, 3 / 4, 1.0, 4 / 3, 3 / 2, 2.0, 3.0)
 RANGE_SLACK = 0.01
 """A candidate up to 1 % outside the range still counts (69.99 for a 70-180 range)."""
-# Weights of the level score, in log units. Chosen on four disjoint sets of 120-136
-# seeded synthetic loops (seven genres at random tempi with random swing, noise, detune,
-# intro and hat levels, plus click tracks), where all 544 come out at the DJ's level;
-# scaling any one weight by 0.8 or 1.25 costs at most two of 136.
-WEIGHT_EIGHTHS = 1.0
-WEIGHT_ACCENT_SIXTEENTHS = 1.0
-WEIGHT_SIXTEENTHS = 0.75
-WEIGHT_KICK_PULSE = 1.0
-WEIGHT_UNDIVIDED = 1.0
-WEIGHT_TERNARY = 1.0
-WEIGHT_PRIOR = 0.5
-DISTINCT_CONTRAST = 0.5
-"""Beat/half-beat contrast from which an eighth-note layer counts in full."""
-UNDIVIDED_CONTRAST = 0.25
-"""Below this contrast the half-beats are beats too (penalized in proportion)."""
 DP_TIGHTNESS = 100.0
 """How strictly beat tracking keeps the local period (librosa's default ``tightness``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class LevelCandidate:
-    """One metrical level considered for the beat, with its evidence (all unitless).
-
-    Attributes:
-        ratio: Its tempo over the refined periodicity's.
-        bpm: Its tempo in BPM.
-        salience: Comb salience relative to the best in the range, in (0, 1].
-        contrast: How much more onset falls on its beats than on its half-beats in the
-            band that tells them apart best, in [-1, 1]; about 0 when the half-beats
-            are beats too.
-        eighths: Onset on its half-beats (swing allowed) over onset on its beats, [0, 1].
-        sixteenths: The same on its quarter-beats, [0, 1].
-        accent_sixteenths: Kick/snare onset on its quarter-beats over that on its beats.
-        kick_pulse: Autocorrelation of the low band at half its period, [0, 1]: high
-            when a kick falls on every half-beat.
-        score: The log-score it was ranked by.
-    """
-
-    ratio: float
-    bpm: float
-    salience: float
-    contrast: float
-    eighths: float
-    sixteenths: float
-    accent_sixteenths: float
-    kick_pulse: float
-    score: float
 
 
 def autocorrelation(x: F64, max_lag: int) -> F64:
@@ -347,7 +289,7 @@ def refine_bpm(x: F64, fps: float, bpm: float, *, search: float = 0.006) -> floa
     return float(f0 * 60.0 * fps)
 
 
-def _fold(x: F64, phase_beats: F64, bins: int) -> F64:
+def fold_phase(x: F64, phase_beats: F64, bins: int) -> F64:
     """Mean of each column of ``x`` (n, c) per beat phase: shape ``(c, bins)``.
 
     Bin ``i`` holds the frames nearest to phase ``i / bins`` (a fraction of a beat).
@@ -359,116 +301,6 @@ def _fold(x: F64, phase_beats: F64, bins: int) -> F64:
     sums = np.bincount(flat, weights=x.ravel(), minlength=bins * columns)
     folded: F64 = sums.reshape(columns, bins) / counts
     return folded
-
-
-def _peaks(profiles: F64) -> tuple[F64, F64, F64]:
-    """Peaks of beat-aligned profiles (rows) above their medians: beat, half, quarters."""
-    bins = profiles.shape[-1]
-    floor = np.median(profiles, axis=-1)
-
-    def peak(lo: float, hi: float) -> F64:
-        segment = profiles[..., round(lo * bins) : round(hi * bins) + 1]
-        above: F64 = np.maximum(segment.max(axis=-1) - floor, 0.0)
-        return above
-
-    beat = np.maximum(profiles[..., [-1, 0, 1]].max(axis=-1) - floor, 1e-9)
-    half = peak(0.375, 0.7)  # swung eighths land up to 2/3 of a beat
-    quarter = np.maximum(peak(1 / 6, 1 / 3), peak(0.71, 0.85))
-    return beat, half, quarter
-
-
-def _level_features(
-    x: F64, full: F64, phase_beats: F64, ratio: float, bins: int = 24
-) -> tuple[float, float, float, float]:
-    """``(contrast, eighths, sixteenths, accent_sixteenths)`` of one candidate level."""
-    profiles = _fold(np.column_stack((x, full, x[:, LOW] + x[:, MID])), ratio * phase_beats, bins)
-    accent = profiles[4]
-    shift = int(np.argmax(accent + 0.5 * (np.roll(accent, 1) + np.roll(accent, -1))))
-    beat, half, quarter = _peaks(np.roll(profiles, -shift, axis=1))
-    # The beats are distinct from the half-beats when any band tells them apart (a kick
-    # or a snare on the beat, a lighter hat between): the most contrasted band counts.
-    contrast = float(np.max((beat[:3] - half[:3]) / (beat[:3] + half[:3])))
-    return (
-        contrast,
-        min(float(half[3] / beat[3]), 1.0),
-        min(float(quarter[3] / beat[3]), 1.0),
-        min(float(quarter[4] / beat[4]), 1.0),
-    )
-
-
-def choose_level(
-    x: F64,
-    fps: float,
-    phase_beats: F64,
-    bpm: float,
-    *,
-    salience_at: tuple[F64, F64],
-    bpm_range: tuple[float, float],
-) -> list[LevelCandidate]:
-    """Score the metrical levels related to ``bpm`` that lie in ``bpm_range``; best first.
-
-    Args:
-        x: Band envelopes normalized to unit mean, shape ``(n, 3)`` (low, mid, high).
-        fps: Their frame rate, in Hz.
-        phase_beats: Position of every frame in beats of ``bpm``, shape ``(n,)``:
-            ``arange(n) * bpm / 60 / fps`` for a steady tempo, the integral of the tempo
-            curve otherwise.
-        bpm: The refined periodicity, in BPM.
-        salience_at: ``(bpms, salience)`` of the global comb (:func:`tempo_salience`).
-        bpm_range: ``(lo, hi)`` in BPM; candidates up to 1 % outside still count.
-
-    Returns:
-        The candidates, best first; empty when none lies in the range.
-    """
-    lo, hi = bpm_range
-    grid, salience = salience_at
-    best = max(float(salience.max()), 1e-9)
-    full = x.mean(axis=1)
-    acf_low = autocorrelation(x[:, LOW], int(np.ceil(30.0 * fps / (bpm * LEVEL_RATIOS[0]))) + 2)
-    candidates = []
-    for ratio in LEVEL_RATIOS:
-        tempo = bpm * ratio
-        if not lo * (1 - RANGE_SLACK) <= tempo <= hi * (1 + RANGE_SLACK):
-            continue
-        relative = float(np.interp(np.log(tempo), np.log(grid), salience)) / best
-        relative = min(max(relative, 1e-3), 1.0)
-        contrast, eighths, sixteenths, accent_16 = _level_features(x, full, phase_beats, ratio)
-        # The low band repeating at half the period puts a kick on every half-beat:
-        # those are beats (trance at 140 is not a 70 with kicks on its eighths).
-        lag = 30.0 * fps / tempo
-        kick_pulse = max(0.0, float(np.interp(lag, np.arange(acf_low.size), acf_low, right=0.0)))
-        # An eighth-note layer only marks the beat when the beats stand out from it:
-        # for a plain click track at 180, the "eighths" of 90 are beats themselves.
-        distinct = float(np.clip(contrast / DISTINCT_CONTRAST, 0.0, 1.0))
-        undivided = float(np.clip(1.0 - contrast / UNDIVIDED_CONTRAST, 0.0, 1.0))
-        # 4/4 music keeps binary relations to its strongest pulse: 3/2 or 3/4 of it
-        # needs more evidence than twice or half of it.
-        ternary = min(abs(ratio - r) for r in (0.5, 1.0, 2.0)) > 1e-6
-        score = (
-            np.log(relative)
-            + WEIGHT_EIGHTHS * eighths * distinct
-            - WEIGHT_ACCENT_SIXTEENTHS * accent_16
-            - WEIGHT_SIXTEENTHS * sixteenths
-            - WEIGHT_UNDIVIDED * undivided
-            - WEIGHT_KICK_PULSE * kick_pulse
-            - WEIGHT_TERNARY * ternary
-            - WEIGHT_PRIOR * 0.5 * np.log2(tempo / PRIOR_CENTRE_BPM) ** 2
-        )
-        candidates.append(
-            LevelCandidate(
-                ratio=ratio,
-                bpm=tempo,
-                salience=relative,
-                contrast=contrast,
-                eighths=eighths,
-                sixteenths=sixteenths,
-                accent_sixteenths=accent_16,
-                kick_pulse=kick_pulse,
-                score=float(score),
-            )
-        )
-    candidates.sort(key=lambda c: -c.score)
-    return candidates
 
 
 def grid_beats(accent: F64, period: float) -> F64:
@@ -493,7 +325,7 @@ def grid_beats(accent: F64, period: float) -> F64:
         [10.0, 50.0, 90.0]
     """
     bins = max(24, round(4 * period))
-    profile = _fold(accent[:, None], np.arange(accent.size) / period, bins)[0]
+    profile = fold_phase(accent[:, None], np.arange(accent.size) / period, bins)[0]
     half = max(1, round(bins / period / 2))  # half a frame, in bins
     kernel = np.hanning(2 * half + 3)[1:-1]
     wrapped = np.concatenate((profile[-half:], profile, profile[:half]))

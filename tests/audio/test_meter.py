@@ -1,0 +1,147 @@
+"""The metrical level a DJ counts, on patterns with known answers (tests/audio/meter_synth.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tracktion.audio._meter import _backbeat, durational_accent, percussiveness
+from tracktion.audio.tempo import TempoAnalyzer, estimate_tempo
+
+from .meter_synth import (
+    compound_clicks,
+    dnb_break,
+    legato_melody,
+    syncopated_downtempo,
+    waltz_melody,
+)
+from .synth import drum_loop
+
+SR = 22050
+SECONDS = 15.0
+
+
+@pytest.mark.parametrize("bpm", [96.0, 120.0, 138.0])
+def test_six_eight_counts_the_dotted_quarter(bpm: float) -> None:
+    # Eighths at 3 * bpm, in threes: the beat is the dotted quarter, not two eighths.
+    result = estimate_tempo(compound_clicks(bpm, SECONDS, SR, seed=1), SR)
+    assert result.bpm == pytest.approx(bpm, abs=0.1)
+
+
+@pytest.mark.parametrize(("bpm", "seed"), [(85.0, 0), (85.0, 1), (92.0, 2)])
+def test_syncopated_sixteenth_kicks_are_not_doubled(bpm: float, seed: int) -> None:
+    result = estimate_tempo(syncopated_downtempo(bpm, SECONDS, SR, seed=seed), SR)
+    assert result.bpm == pytest.approx(bpm, abs=0.1)
+    assert np.median(np.diff(result.beats_s)) == pytest.approx(60.0 / bpm, rel=0.002)
+
+
+@pytest.mark.parametrize(("bpm", "seed"), [(174.0, 0), (170.0, 1), (176.5, 2)])
+def test_drum_and_bass_break_is_counted_fast(bpm: float, seed: int) -> None:
+    result = estimate_tempo(dnb_break(bpm, SECONDS, SR, seed=seed), SR)
+    assert result.bpm == pytest.approx(bpm, abs=0.1)
+
+
+@pytest.mark.parametrize(("bpm", "seed"), [(92.0, 0), (126.0, 1)])
+def test_waltz_counts_the_quarter_note(bpm: float, seed: int) -> None:
+    result = estimate_tempo(waltz_melody(bpm, SECONDS, SR, seed=seed), SR)
+    assert result.bpm == pytest.approx(bpm, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("make", "bpm", "bpm_range", "expected"),
+    [
+        (syncopated_downtempo, 85.0, (90.0, 180.0), 170.0),
+        (dnb_break, 174.0, (60.0, 120.0), 87.0),
+        (syncopated_downtempo, 85.0, (60.0, 120.0), 85.0),
+    ],
+)
+def test_the_range_still_folds_these_patterns(
+    make: object, bpm: float, bpm_range: tuple[float, float], expected: float
+) -> None:
+    assert callable(make)
+    result = estimate_tempo(make(bpm, SECONDS, SR), SR, bpm_range=bpm_range)
+    assert result.bpm == pytest.approx(expected, abs=0.1)
+
+
+def _bar_profile(hits: dict[int, float], bins: int = 96) -> np.ndarray:
+    """A four-beat mid-band profile: a triangle of height ``gain`` at beat ``b`` for each
+    ``b: gain``, over a floor of 1."""
+    profile = np.ones(bins)
+    for beat, gain in hits.items():
+        centre = beat * bins // 4
+        for offset, weight in ((-1, 0.5), (0, 1.0), (1, 0.5)):
+            profile[(centre + offset) % bins] += gain * weight
+    return profile
+
+
+@pytest.mark.parametrize(
+    ("hits", "low", "high"),
+    [
+        ({1: 2.0, 3: 2.0}, 0.95, 1.0),  # snare on 2 and 4
+        ({0: 2.0, 2: 2.0}, 0.95, 1.0),  # the same, a beat earlier
+        ({1: 2.0, 3: 1.6}, 0.75, 0.85),  # one backbeat weaker: 0.8
+        ({2: 2.0}, 0.0, 0.0),  # half time: one beat of four
+        ({0: 2.0, 1: 2.0, 2: 2.0, 3: 2.0}, 0.0, 0.0),  # every beat
+        ({1: 2.0, 3: 2.0, 0: 1.0, 2: 1.0}, 0.45, 0.55),  # lighter hits between
+        ({}, 0.0, 0.0),  # nothing at all
+    ],
+)
+def test_backbeat_measures_two_and_four(hits: dict[int, float], low: float, high: float) -> None:
+    assert low <= _backbeat(_bar_profile(hits)) <= high
+
+
+@pytest.mark.parametrize(("bpm", "seed"), [(90.0, 0), (116.0, 1)])
+def test_legato_melody_has_its_tempo(bpm: float, seed: int) -> None:
+    # Tied notes with 60 ms attacks: only the change of pitch marks an onset, which the
+    # tonal flux (per-bin log magnitudes against a widened previous frame) hears.
+    result = estimate_tempo(legato_melody(bpm, SECONDS, SR, seed=seed), SR)
+    assert result.bpm == pytest.approx(bpm, rel=0.04)
+
+
+def test_the_envelope_has_a_tonal_flux_column() -> None:
+    analyzer = TempoAnalyzer(SR)
+    analyzer.update(legato_melody(100.0, 6.0, SR))
+    envelope = analyzer.envelope()
+    assert envelope.shape[1] == 5
+    assert np.all(envelope[:, 4] >= 0.0)
+    # Note changes every half beat at the most: the tonal flux peaks at least that often.
+    peaks = np.flatnonzero(durational_accent(envelope[:, 4].astype(np.float64), analyzer.fps))
+    assert peaks.size >= 6 * 100.0 / 60.0 / 2
+
+
+def test_a_steady_tone_has_no_tonal_flux() -> None:
+    t = np.arange(5 * SR) / SR
+    analyzer = TempoAnalyzer(SR)
+    analyzer.update((0.3 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32))
+    tonal = analyzer.envelope()[10:-10, 4]
+    assert float(tonal.max()) < 0.01
+
+
+def test_durational_accent_weights_onsets_by_the_time_to_the_next() -> None:
+    fps = 100.0
+    x = np.zeros(400)
+    x[[10, 30, 40, 80]] = 1.0
+    x[[11, 31]] = 0.5  # the tail of an onset is no onset of its own
+    accent = durational_accent(x, fps)
+    assert np.flatnonzero(accent).tolist() == [10, 30, 40, 80]
+    assert accent[[10, 30, 40, 80]] == pytest.approx([0.2, 0.1, 0.4, 1.0])
+    assert not durational_accent(np.zeros(50), fps).any()
+
+
+def test_percussiveness_ramps_from_melodies_to_drums() -> None:
+    assert percussiveness(0.0) == 0.0
+    assert percussiveness(0.08) == 0.0
+    assert percussiveness(0.12) == pytest.approx(0.5)
+    assert percussiveness(0.16) == 1.0
+    assert percussiveness(0.9) == 1.0
+
+
+def test_drums_are_percussive_and_melodies_are_not() -> None:
+    def low_activity(y: np.ndarray) -> float:
+        analyzer = TempoAnalyzer(SR)
+        analyzer.update(y)
+        envelope = analyzer.envelope().astype(np.float64)
+        return float(envelope[:, 0].mean() / envelope[:, 3].mean())
+
+    assert percussiveness(low_activity(drum_loop("house", 124.0, 6.0, SR, seed=1))) == 1.0
+    assert percussiveness(low_activity(legato_melody(100.0, 6.0, SR))) == 0.0
