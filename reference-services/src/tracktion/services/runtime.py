@@ -8,6 +8,7 @@ or gone back to the queue. Each service module exposes ``build(ports) -> service
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import signal
@@ -32,6 +33,7 @@ __all__ = [
     "Service",
     "build_service",
     "open_ports",
+    "run_process",
     "run_until_signalled",
 ]
 
@@ -130,3 +132,31 @@ def service_names(names: Sequence[str] | None = None) -> list[str]:
         known = ", ".join(sorted(SERVICES))
         raise ConfigurationError(f"unknown service {unknown[0]!r}; the services are: {known}")
     return chosen
+
+
+def run_process(main: Coroutine[Any, Any, None], *, grace_s: float = 10.0) -> None:
+    """Run a service process's ``main`` to completion, then give the tasks it left behind
+    ``grace_s`` seconds to finish their cancellation; tasks still running after that are
+    named in a warning and abandoned, so that a stopped process always exits.
+
+    (``asyncio.run`` waits for every leftover task without bound: one driver task that
+    swallows its cancellation would keep a stopped service alive.)
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(main)
+    finally:
+        try:
+            left = asyncio.all_tasks(loop)
+            for task in left:
+                task.cancel()
+            if left:
+                _, pending = loop.run_until_complete(asyncio.wait(left, timeout=grace_s))
+                if pending:
+                    names = ", ".join(sorted(task.get_name() for task in pending))
+                    log.warning(
+                        "abandoning %d task(s) that ignored shutdown: %s", len(pending), names
+                    )
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()

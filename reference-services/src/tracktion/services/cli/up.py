@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -39,6 +38,7 @@ def up(
     The API's admin token is printed at first start (or set TRACKTION_API_TOKENS).
     """
     from tracktion.services.demo import write_demo_library
+    from tracktion.services.runtime import run_process
     from tracktion.services.settings import Settings
     from tracktion.services.system import SystemInfo, data_dir, run_system
 
@@ -69,7 +69,7 @@ def up(
                 print(f"admin API token (kept in {data_dir(settings)}): {info.token}")
             sys.stdout.flush()
 
-        asyncio.run(run_system(settings, on_started=started))
+        run_process(run_system(settings, on_started=started))
     except (TracktionError, OSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         raise typer.Exit(EXIT_USAGE) from None
@@ -83,6 +83,7 @@ def api(
     log_level: Annotated[str, typer.Option("--log-level")] = "info",
 ) -> None:
     """Run the REST API and the WebSocket alone (the services run as workers elsewhere)."""
+    from tracktion.services.runtime import run_process
     from tracktion.services.settings import Settings
     from tracktion.services.system import SystemInfo, run_system
 
@@ -100,7 +101,7 @@ def api(
             if info.token_generated:
                 print(f"admin API token: {info.token}", flush=True)
 
-        asyncio.run(run_system(settings, services=(), on_started=started))
+        run_process(run_system(settings, services=(), on_started=started))
     except (TracktionError, OSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         raise typer.Exit(EXIT_USAGE) from None

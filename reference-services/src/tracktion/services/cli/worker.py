@@ -9,7 +9,6 @@ finish, or go back to the queue.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from typing import Annotated
@@ -36,12 +35,12 @@ def worker(
     ] = "info",
 ) -> None:
     """Run services on the configured ports until interrupted."""
-    from tracktion.services.runtime import service_names
+    from tracktion.services.runtime import run_process, service_names
 
     configure_logging(log_level)
     try:
         chosen = service_names(names)
-        asyncio.run(_run(chosen))
+        run_process(_run(chosen))
     except TracktionError as exc:
         sys.stderr.write(f"error: {exc}\n")
         raise typer.Exit(EXIT_USAGE) from None
