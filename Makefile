@@ -16,7 +16,7 @@ export UV_NATIVE_TLS := 1
 # re-sync may rewrite under a running process.
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 
-.PHONY: install run test lint typecheck unit contracts-docs benchmarks benchmarks-audio clean
+.PHONY: install run test lint typecheck unit contracts-docs docs benchmarks benchmarks-audio clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -34,6 +34,12 @@ uv.lock: pyproject.toml packages/*/pyproject.toml reference-services/pyproject.t
 # The whole system on the embedded defaults; LIBRARY=/path/to/music to use your own.
 run: install
 	$(BIN)/tracktion up $(LIBRARY)
+
+# Regenerate the generated reference pages, then build the site strictly into site/.
+docs: install
+	$(BIN)/python scripts/generate_contract_docs.py
+	$(BIN)/python scripts/generate_reference_docs.py
+	$(BIN)/mkdocs build --strict
 
 lint: install
 	$(BIN)/ruff check .
