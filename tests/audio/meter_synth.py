@@ -12,6 +12,9 @@ at the tempo a DJ (or a musician) counts, rendered with numpy from a seeded RNG:
   on 2 and 4 with ghost notes on sixteenths, a ride on the eighths;
 * :func:`legato_melody`: a soft-onset melody (slow attacks, each note tied into the next,
   several notes within one half-octave), the hard case of melodic material without drums;
+* :func:`song_melody`: a folk-like song in 2/4, bars of quarter notes, pairs or runs of
+  eighths and half notes, all equally loud: its beat is the quarter note, which only the
+  notes' durations tell (the eighth-note runs are as periodic as the beats);
 * :func:`waltz_melody`: a 3/4 melody with a bass note on each downbeat and chords on beats
   2 and 3, whose beat is the quarter note.
 
@@ -30,6 +33,7 @@ __all__ = [
     "compound_clicks",
     "dnb_break",
     "legato_melody",
+    "song_melody",
     "syncopated_downtempo",
     "waltz_melody",
 ]
@@ -168,6 +172,29 @@ def legato_melody(bpm: float, seconds: float, sr: int, *, seed: int = 0) -> NDAr
         stop = min(first + tone.size, y.size)
         y[first:stop] += 0.2 * rng.uniform(0.85, 1.0) * tone[: stop - first]
         position += length
+    return _normalized(y[:n])
+
+
+def song_melody(bpm: float, seconds: float, sr: int, *, seed: int = 0) -> NDArray[np.float32]:
+    """A plucked 2/4 song at ``bpm`` quarter notes (see the module doc): each bar is two
+    quarters, an eighth pair and a quarter, a quarter and an eighth pair, four eighths or a
+    half note, at one velocity, on a major scale around A4."""
+    rng = np.random.default_rng(seed)
+    beat = 60.0 / bpm
+    n = int(seconds * sr)
+    y = np.zeros(n + 2 * sr)
+    bars = ((1.0, 1.0), (0.5, 0.5, 1.0), (1.0, 0.5, 0.5), (0.5, 0.5, 0.5, 0.5), (2.0,))
+    position, step = 0.0, 4
+    while position < seconds / beat:
+        for length in bars[int(rng.integers(len(bars)))]:
+            step = int(np.clip(step + rng.choice([-2, -1, 1, 2]), 0, 12))
+            freq = 440.0 * 2.0 ** ((0, 2, 4, 5, 7, 9, 11, 12, 14, 16, 17, 19, 21)[step] / 12.0)
+            first = int(position * beat * sr)
+            tone = _tone(freq, length * beat, sr, 0.01) * np.exp(
+                -np.arange(int(length * beat * sr)) / (0.5 * sr)
+            )
+            y[first : first + tone.size] += 0.2 * tone
+            position += length
     return _normalized(y[:n])
 
 

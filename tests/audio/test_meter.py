@@ -12,6 +12,7 @@ from .meter_synth import (
     compound_clicks,
     dnb_break,
     legato_melody,
+    song_melody,
     syncopated_downtempo,
     waltz_melody,
 )
@@ -39,6 +40,13 @@ def test_syncopated_sixteenth_kicks_are_not_doubled(bpm: float, seed: int) -> No
 def test_drum_and_bass_break_is_counted_fast(bpm: float, seed: int) -> None:
     result = estimate_tempo(dnb_break(bpm, SECONDS, SR, seed=seed), SR)
     assert result.bpm == pytest.approx(bpm, abs=0.1)
+
+
+@pytest.mark.parametrize(("bpm", "seed"), [(84.0, 0), (90.0, 1), (88.0, 2)])
+def test_song_in_running_eighths_counts_the_quarter_note(bpm: float, seed: int) -> None:
+    # Eighths at 168-180 are as periodic as the quarters; the quarters carry the long notes.
+    result = estimate_tempo(song_melody(bpm, SECONDS, SR, seed=seed), SR)
+    assert result.bpm == pytest.approx(bpm, rel=0.01)
 
 
 @pytest.mark.parametrize(("bpm", "seed"), [(92.0, 0), (126.0, 1)])
