@@ -19,6 +19,7 @@ from tracktion.contracts import (
     AnalysisProgressEvent,
     AnalysisRequest,
     AnalysisStatus,
+    AnalysisType,
     Binding,
     ErrorEvent,
     ExchangeRole,
@@ -311,7 +312,7 @@ async def test_mood_and_genre_are_tagged_when_requested(
         AnalysisRequest(
             recording_id=recording_id,
             file_path=str(track),
-            analysis_types=["bpm", "mood", "genre"],
+            analysis_types=[AnalysisType.BPM, AnalysisType.MOOD, AnalysisType.GENRE],
             correlation_id=uuid.uuid4(),
         )
     )
