@@ -42,9 +42,10 @@ Frames are centred on ``i * hop`` as with ``librosa.stft(center=True)``: the str
 preceded by half a frame of zeros, and :meth:`TempoAnalyzer.result` finishes the last
 frames against half a frame of zeros without consuming them. The pending samples and
 the previous frame's band and bin magnitudes carry across blocks, so any block split
-gives the same envelope. The whole estimate takes about 9 ms per 30 s of audio on one core,
-three to four times less than ``librosa.beat.beat_track``
-(``benchmarks/tempo_quick.py``).
+gives the same envelope. The whole estimate takes about 25 ms per 30 s of
+audio on one (shared) core, half the time of ``librosa.beat.beat_track``
+(``benchmarks/tempo_quick.py``); the tonal flux and the metrical cues of
+:mod:`._meter` cost about a quarter of it.
 
 Example:
     >>> import numpy as np
