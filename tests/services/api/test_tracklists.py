@@ -20,6 +20,7 @@ from tracktion.contracts import CueGenerationRequest
 from tracktion.core.cue import validate_cue
 from tracktion.core.tracklists import TracklistFetcher
 from tracktion.services.api import ApiOptions, create_app
+from tracktion.services.api.relay import reply_queues
 from tracktion.services.tracklist import TracklistOptions, TracklistService
 
 from .conftest import Library, Ports, client_for
@@ -534,3 +535,10 @@ async def test_the_openapi_document_lists_the_tracklist_routes(ports: Ports) -> 
     source = body["application/json"]["schema"]["properties"]["source"]
     assert "$ref" not in json.dumps(source)
     assert source["properties"]["format"]["anyOf"][0]["enum"][1] == "cue"
+
+
+async def test_the_relay_reads_only_the_cue_reply_queues(ports: Ports) -> None:
+    assert reply_queues(ports.bus.topology) == [
+        "cue.generation.complete",
+        "cue.generation.batch.complete",
+    ]

@@ -12,8 +12,8 @@ Each event also moves the job that requested the analysis (job id = the request'
 correlation id, see the ``analyze`` route) along; that runs on a separate task so that
 the database never delays delivery to the clients.
 
-The relay also consumes the topology's shared ``api`` work queues (the CUE generation
-replies, ``cue.generation.complete`` and ``cue.generation.batch.complete``), competing
+The relay also consumes the ``api`` work queues of the CUE generation replies
+(``cue.generation.complete`` and ``cue.generation.batch.complete``), competing
 with the other API instances: the tracklist service already finished the job in the
 transaction that made the reply, so a reply only finishes a job still open, and is
 otherwise acknowledged (the queues must not grow without a reader).
@@ -57,7 +57,14 @@ from tracktion.core.catalog import (
 from .metrics import ApiMetrics
 from .websocket import ConnectionManager
 
-__all__ = ["API_CONSUMER", "RELAYED_KEYS", "BusRelay", "to_update"]
+__all__ = [
+    "API_CONSUMER",
+    "CUE_REPLY_KEYS",
+    "RELAYED_KEYS",
+    "BusRelay",
+    "reply_queues",
+    "to_update",
+]
 
 log = logging.getLogger("tracktion.api.relay")
 
@@ -66,6 +73,8 @@ RELAYED_KEYS = ("analysis.progress", "analysis.complete", "error.*")
 
 API_CONSUMER = "api"
 """The consumer name of the topology's work queues the API reads."""
+CUE_REPLY_KEYS = ("cue.generation.complete", "cue.generation.batch.complete")
+"""The CUE exchange's routing keys of the generation replies the relay reads."""
 
 _JOB_BACKLOG = 10_000
 _FAILED = {AnalysisStatus.FAILED: JobStatus.FAILED, AnalysisStatus.CANCELLED: JobStatus.CANCELLED}
@@ -138,11 +147,8 @@ class BusRelay:
         self._job_task = asyncio.create_task(self._track_jobs(), name="api job tracking")
         # One at a time: a recording's progress must reach clients in order.
         self._subscription = await self._bus.subscribe(self.queue, self._handle, prefetch=1)
-        for queue in self._bus.topology.work_queues():
-            if queue.consumer == API_CONSUMER:
-                self._replies.append(
-                    await self._bus.subscribe(queue.name, self._handle_reply, prefetch=8)
-                )
+        for queue in reply_queues(self._bus.topology):
+            self._replies.append(await self._bus.subscribe(queue, self._handle_reply, prefetch=8))
 
     async def stop(self) -> None:
         """Stop consuming, remove the queue from the topology, finish job updates."""
@@ -221,6 +227,14 @@ class BusRelay:
             except TracktionError as exc:
                 self._metrics.errors.labels("relay_jobs").inc()
                 log.warning("could not update job %s: %s", job_id, exc)
+
+
+def reply_queues(topology: Topology) -> list[str]:
+    """The ``api`` work queues the CUE generation replies (:data:`CUE_REPLY_KEYS`) reach."""
+    cue = topology.exchange_for(ExchangeRole.CUE).name
+    owners = {queue.name: queue.consumer for queue in topology.queues}
+    found = (name for key in CUE_REPLY_KEYS for name in topology.route(cue, key))
+    return [name for name in dict.fromkeys(found) if owners.get(name) == API_CONSUMER]
 
 
 def with_relay_queue(topology: Topology, queue: str) -> Topology:
