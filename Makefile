@@ -37,8 +37,8 @@ run: install
 
 # Regenerate the generated reference pages, then build the site strictly into site/.
 docs: install
-	$(BIN)/python scripts/generate_contract_docs.py
-	$(BIN)/python scripts/generate_reference_docs.py
+	$(BIN)/python -m scripts.generate_contract_docs
+	$(BIN)/python -m scripts.generate_reference_docs
 	$(BIN)/mkdocs build --strict
 
 lint: install
@@ -56,7 +56,7 @@ unit: install
 test: lint typecheck unit
 
 contracts-docs: install
-	$(BIN)/python scripts/generate_contract_docs.py
+	$(BIN)/python -m scripts.generate_contract_docs
 
 benchmarks: install
 	scripts/ensure-services

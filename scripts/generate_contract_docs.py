@@ -1,7 +1,7 @@
 """Write the AsyncAPI document and the messages' JSON Schemas under ``docs/reference/``.
 
-    python scripts/generate_contract_docs.py           # (re)write the files
-    python scripts/generate_contract_docs.py --check   # write nothing; exit 1 when stale
+    python -m scripts.generate_contract_docs           # (re)write the files
+    python -m scripts.generate_contract_docs --check   # write nothing; exit 1 when stale
 
 Everything is generated from ``tracktion.contracts`` (see ``tracktion.contracts.asyncapi``):
 ``asyncapi.json`` and ``asyncapi.yaml`` hold the same document, ``schemas/<type>.json``
@@ -11,10 +11,10 @@ are removed. ``tests/contracts/test_asyncapi.py`` fails while the files are out 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
+from scripts import _generated
 from tracktion.contracts.asyncapi import build_asyncapi_document, message_json_schema
 from tracktion.contracts.registry import MESSAGE_SPECS
 from tracktion.services.cli.rendering import to_json, to_yaml
@@ -48,48 +48,26 @@ def extra_schema_files(root: Path, expected: dict[Path, bytes]) -> list[Path]:
 
 def stale_files(root: Path, expected: dict[Path, bytes]) -> list[Path]:
     """Files under ``root`` that are missing, differ, or should not exist."""
-    differing = [
-        path
-        for path, content in expected.items()
-        if not (root / path).is_file() or (root / path).read_bytes() != content
-    ]
-    return sorted(differing + extra_schema_files(root, expected))
+    return _generated.stale_files(root, expected, extra_schema_files(root, expected))
 
 
 def write(root: Path, expected: dict[Path, bytes]) -> list[Path]:
     """Bring the files under ``root`` up to date; returns the paths written or removed."""
     changed = stale_files(root, expected)
-    for path in changed:
-        target = root / path
-        if path in expected:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(expected[path])
-        else:
-            target.unlink()
+    _generated.write(root, expected, changed)
     return changed
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument(
-        "--check", action="store_true", help="write nothing; exit 1 if a file is out of date"
+    return _generated.run(
+        argv,
+        description=__doc__.splitlines()[0] if __doc__ else None,
+        root=ROOT,
+        expected_files=expected_files,
+        regenerate=REGENERATE,
+        unwanted=extra_schema_files,
     )
-    args = parser.parse_args(argv)
-    expected = expected_files()
-    if args.check:
-        stale = stale_files(ROOT, expected)
-        if stale:
-            listing = "\n".join(f"  {path.as_posix()}" for path in stale)
-            print(f"out of date (run `{REGENERATE}`):\n{listing}", file=sys.stderr)
-            return 1
-        return 0
-    changed = write(ROOT, expected)
-    for path in changed:
-        print(f"{'wrote' if path in expected else 'removed'} {path.as_posix()}")
-    if not changed:
-        print("docs/reference is up to date")
-    return 0
 
 
 if __name__ == "__main__":

@@ -111,7 +111,11 @@ def test_committed_files_are_up_to_date(generator: ModuleType) -> None:
 
 def test_check_mode_exits_zero_when_up_to_date() -> None:
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "scripts.generate_contract_docs", "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=SCRIPT.parents[1],
     )
     assert result.returncode == 0, f"{result.stderr}\n{REGENERATE}"
 

@@ -67,7 +67,11 @@ def test_generator_writes_and_reports(
 
 def test_check_mode_exits_zero_when_up_to_date() -> None:
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "scripts.generate_reference_docs", "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=SCRIPT.parents[1],
     )
     assert done.returncode == 0, done.stderr
 

@@ -125,6 +125,18 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def file_analyze(
+    recording_id: uuid.UUID, path: Path, xxh128: str, correlation: uuid.UUID | None = None
+) -> FileAnalyzeRequest:
+    return FileAnalyzeRequest(
+        recording_id=recording_id,
+        file_path=str(path),
+        xxh128_hash=xxh128,
+        correlation_id=correlation or uuid.uuid4(),
+        timestamp=now(),
+    )
+
+
 @pytest.mark.anyio
 async def test_new_content_is_analyzed_stored_and_announced(
     running: tuple[InMemoryBus, Observer], catalog: CatalogStore, tmp_path: Path
@@ -133,15 +145,7 @@ async def test_new_content_is_analyzed_stored_and_announced(
     track = write_wav(tmp_path / "techno.wav", techno(12.0, SR, bpm=128.0), SR)
     recording_id, xxh = await add_file(catalog, track)
     correlation = uuid.uuid4()
-    await bus.publish(
-        FileAnalyzeRequest(
-            recording_id=recording_id,
-            file_path=str(track),
-            xxh128_hash=xxh,
-            correlation_id=correlation,
-            timestamp=now(),
-        )
-    )
+    await bus.publish(file_analyze(recording_id, track, xxh, correlation))
     [complete] = await observer.wait_for(AnalysisCompleteEvent)
     assert complete.recording_id == recording_id
     assert complete.correlation_id == correlation
@@ -192,15 +196,7 @@ async def test_a_bad_file_fails_loudly_and_the_service_goes_on(
     junk = tmp_path / "junk.mp3"
     junk.write_bytes(b"this is not audio at all" * 100)
     recording_id, xxh = await add_file(catalog, junk)
-    await bus.publish(
-        FileAnalyzeRequest(
-            recording_id=recording_id,
-            file_path=str(junk),
-            xxh128_hash=xxh,
-            correlation_id=uuid.uuid4(),
-            timestamp=now(),
-        )
-    )
+    await bus.publish(file_analyze(recording_id, junk, xxh))
     [error] = await observer.wait_for(ErrorEvent)
     assert error.service == "analysis"
     assert error.recording_id == recording_id
@@ -210,15 +206,7 @@ async def test_a_bad_file_fails_loudly_and_the_service_goes_on(
     # The next file is analyzed as usual.
     track = write_wav(tmp_path / "ok.wav", techno(8.0, SR, bpm=126.0), SR)
     good_id, good_xxh = await add_file(catalog, track)
-    await bus.publish(
-        FileAnalyzeRequest(
-            recording_id=good_id,
-            file_path=str(track),
-            xxh128_hash=good_xxh,
-            correlation_id=uuid.uuid4(),
-            timestamp=now(),
-        )
-    )
+    await bus.publish(file_analyze(good_id, track, good_xxh))
     [complete] = await observer.wait_for(AnalysisCompleteEvent)
     assert complete.recording_id == good_id
 
@@ -236,15 +224,7 @@ async def test_a_cancelled_pending_request_is_not_analyzed(
     correlation = uuid.uuid4()
     # Both wait in the queue before the service starts; the cancellation's priority
     # puts it first.
-    await bus.publish(
-        FileAnalyzeRequest(
-            recording_id=recording_id,
-            file_path=str(track),
-            xxh128_hash=xxh,
-            correlation_id=correlation,
-            timestamp=now(),
-        )
-    )
+    await bus.publish(file_analyze(recording_id, track, xxh, correlation))
     await bus.publish(AnalysisCancellation(recording_id=recording_id, correlation_id=correlation))
     service = AnalysisService(bus, catalog, AnalysisOptions(workers=0))
     async with anyio.create_task_group() as group:
@@ -276,15 +256,7 @@ async def test_a_worker_process_that_dies_is_replaced_and_the_file_retried(
     service = AnalysisService(bus, catalog, AnalysisOptions(workers=1))
     async with anyio.create_task_group() as group:
         group.start_soon(service.run)
-        await bus.publish(
-            FileAnalyzeRequest(
-                recording_id=recording_id,
-                file_path=str(track),
-                xxh128_hash=xxh,
-                correlation_id=uuid.uuid4(),
-                timestamp=now(),
-            )
-        )
+        await bus.publish(file_analyze(recording_id, track, xxh))
         await observer.wait_for(AnalysisProgressEvent)  # decoding: a worker holds the file
         pool = service._executor
         assert isinstance(pool, ProcessPoolExecutor)

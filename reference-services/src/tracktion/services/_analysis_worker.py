@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracktion.audio import ALGORITHM_VERSION, AnalysisCache, AudioError, Feature, analyze_file
-from tracktion.audio.cache import content_hash
+from tracktion.audio.cache import content_hash, process_cache
 from tracktion.audio.tags import TrackTags, read_tags
 
 __all__ = ["Failure", "Job", "Success", "algorithm_version", "analyze", "read_file_tags"]
@@ -63,16 +63,13 @@ def algorithm_version() -> str:
     return ALGORITHM_VERSION
 
 
-_CACHES: dict[str, AnalysisCache] = {}
-
-
 def analyze(job: Job) -> Success | Failure:
     """Analyze ``job.path`` (or take its result from the cache); never raises for a bad file."""
     features = {Feature.TAGS}
     for kind in job.types:
         features |= _FEATURES.get(kind, set())
     try:
-        cache = _cache(job.cache_path)
+        cache = process_cache(job.cache_path)
         key = None
         if cache is not None:
             content = job.xxh128 or content_hash(job.path)
@@ -123,11 +120,3 @@ def _tags_of(tags: TrackTags | None) -> dict[str, str]:
         return {}
     fields = ((name, getattr(tags, name)) for name in _TAG_FIELDS)
     return {name: str(value) for name, value in fields if value not in (None, "")}
-
-
-def _cache(path: str | None) -> AnalysisCache | None:
-    if path is None:
-        return None
-    if path not in _CACHES:
-        _CACHES[path] = AnalysisCache(path)
-    return _CACHES[path]

@@ -35,6 +35,7 @@ __all__ = [
     "open_ports",
     "run_process",
     "run_until_signalled",
+    "service_names",
 ]
 
 log = logging.getLogger("tracktion.services")
@@ -93,11 +94,8 @@ def build_service(name: str, ports: Ports) -> Service:
 
     Raises ``ConfigurationError`` naming the service when it is unknown.
     """
-    module_name = SERVICES.get(name)
-    if module_name is None:
-        known = ", ".join(sorted(SERVICES))
-        raise ConfigurationError(f"unknown service {name!r}; the services are: {known}")
-    build: Callable[[Ports], Service] = importlib.import_module(module_name).build
+    [known] = service_names([name])
+    build: Callable[[Ports], Service] = importlib.import_module(SERVICES[known]).build
     return build(ports)
 
 

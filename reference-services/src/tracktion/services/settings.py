@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tracktion.contracts import ExchangeNames, Topology, build_topology
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "topology_for"]
 
 
 class Settings(BaseSettings):

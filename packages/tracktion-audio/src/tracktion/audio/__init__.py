@@ -33,6 +33,7 @@ _EXPORTS = {
     "analyze_many": "batch",
     "AnalysisCache": "cache",
     "content_hash": "cache",
+    "process_cache": "cache",
     "Audio": "decode",
     "AudioInfo": "decode",
     "load": "decode",
@@ -115,6 +116,7 @@ __all__ = [
     "measure_loudness",
     "parse_key",
     "probe",
+    "process_cache",
     "read_tags",
     "resample",
     "stream",
@@ -143,7 +145,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from .analyzer import ALGORITHM_VERSION, ANALYSIS_SR, Feature, TrackAnalysis, analyze_file
     from .batch import BatchError, BatchItem, BatchOptions, analyze_many
-    from .cache import AnalysisCache, content_hash
+    from .cache import AnalysisCache, content_hash, process_cache
     from .decode import Audio, AudioInfo, load, probe, resample, stream, stream_from
     from .energy import EnergyAnalyzer, estimate_energy
     from .errors import AudioError, ErrorCode

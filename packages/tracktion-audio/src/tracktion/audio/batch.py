@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .analyzer import ALGORITHM_VERSION, DEFAULT_BPM_RANGE, DEFAULT_FEATURES, Feature, analyze_file
-from .cache import AnalysisCache, content_hash
+from .cache import AnalysisCache, content_hash, process_cache
 from .errors import AudioError, ErrorCode
 from .notation import KeyNotation, format_key
 
@@ -92,21 +92,9 @@ def analyze_many(
             yield future.result()
 
 
-# One cache per process and file: a worker opens its SQLite connection once, not per file.
-_CACHES: dict[str, AnalysisCache] = {}
-
-
-def _cache(path: str | None) -> AnalysisCache | None:
-    if path is None:
-        return None
-    if path not in _CACHES:
-        _CACHES[path] = AnalysisCache(path)
-    return _CACHES[path]
-
-
 def analyze_one(path: str, options: BatchOptions) -> BatchItem:
     """Analyze one file for a batch (in a worker); never raises for a bad file."""
-    cache = _cache(options.cache_path)
+    cache = process_cache(options.cache_path)
     try:
         key = None
         if cache is not None:

@@ -18,7 +18,7 @@ from typing import Any
 import platformdirs
 import xxhash
 
-__all__ = ["AnalysisCache", "content_hash", "default_cache_path"]
+__all__ = ["AnalysisCache", "content_hash", "default_cache_path", "process_cache"]
 
 _CHUNK = 1 << 20
 
@@ -89,3 +89,17 @@ class AnalysisCache:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+# One cache per process and file: a pool worker opens its SQLite connection once.
+_PROCESS_CACHES: dict[str, AnalysisCache] = {}
+
+
+def process_cache(path: str | None) -> AnalysisCache | None:
+    """This process's :class:`AnalysisCache` for the file at ``path`` (opened on first
+    use and kept), or ``None`` when ``path`` is ``None`` (no cache)."""
+    if path is None:
+        return None
+    if path not in _PROCESS_CACHES:
+        _PROCESS_CACHES[path] = AnalysisCache(path)
+    return _PROCESS_CACHES[path]

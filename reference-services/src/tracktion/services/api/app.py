@@ -24,7 +24,7 @@ from .relay import BusRelay
 from .routes import analysis, cue, health, jobs, recordings, rename, tracklists
 from .websocket import ConnectionManager, websocket_endpoint
 
-__all__ = ["create_app"]
+__all__ = ["connection_manager", "create_app"]
 
 log = logging.getLogger("tracktion.api")
 

@@ -12,7 +12,7 @@ from .options import ApiOptions, ApiPorts
 from .ratelimit import KeyedRateLimiter
 from .websocket import ConnectionManager
 
-__all__ = ["ApiContext", "context_of", "get_context"]
+__all__ = ["ApiContext", "attach", "context_of", "get_context"]
 
 
 @dataclass(eq=False)

@@ -26,7 +26,7 @@ from tracktion.core.errors import BackendUnavailableError
 
 from .context import context_of
 
-__all__ = ["ApiError", "FieldProblem", "install_error_handlers"]
+__all__ = ["ApiError", "FieldProblem", "error_body", "install_error_handlers"]
 
 log = logging.getLogger("tracktion.api")
 

@@ -64,6 +64,8 @@ __all__ = [
     "BusRelay",
     "reply_queues",
     "to_update",
+    "with_relay_queue",
+    "without_queue",
 ]
 
 log = logging.getLogger("tracktion.api.relay")

@@ -30,12 +30,10 @@ from tracktion.contracts import (
     spec_for_routing_key,
 )
 
-from .rendering import stdout_console, to_json, to_yaml
+from .rendering import EXIT_INVALID, EXIT_USAGE, stdout_console, to_json, to_yaml
 
 __all__ = ["app"]
 
-EXIT_INVALID = 1
-EXIT_USAGE = 2
 STDIN = "-"
 AUTO = "auto"
 WEBSOCKET_PATH = "/v1/ws"

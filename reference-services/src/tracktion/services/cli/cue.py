@@ -30,12 +30,10 @@ from tracktion.core.cue import (
     write_cue,
 )
 
-from .rendering import to_json
+from .rendering import EXIT_INVALID, EXIT_USAGE, to_json
 
 __all__ = ["app"]
 
-EXIT_INVALID = 1
-EXIT_USAGE = 2
 STDIN = "-"
 
 app = typer.Typer(

@@ -14,12 +14,9 @@ from typing import Annotated
 
 import typer
 
-from .rendering import to_json
+from .rendering import EXIT_INVALID, EXIT_USAGE, to_json
 
 __all__ = ["generate"]
-
-EXIT_INVALID = 1
-EXIT_USAGE = 2
 
 
 def _sheet_file_name(audio: Path | None, output: Path, tracklist: Path) -> str:

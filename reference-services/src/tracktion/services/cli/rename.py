@@ -28,6 +28,7 @@ from tracktion.contracts import TracktionError
 from tracktion.core.formats import is_audio_path
 
 from .db import DATABASE_URL_ENV
+from .rendering import EXIT_USAGE
 
 if TYPE_CHECKING:
     from tracktion.core.catalog import CatalogStore
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["app"]
 
 EXIT_FAILED = 1
-EXIT_USAGE = 2
 _TAG_FIELDS: tuple[str, ...] = ("artist", "album_artist", "title", "album", "genre", "label")
 _TAG_FIELDS += ("year", "track", "bpm", "key")
 

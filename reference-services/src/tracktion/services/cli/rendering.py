@@ -9,9 +9,9 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-__all__ = ["EXIT_NEGATIVE", "EXIT_USAGE", "stdout_console", "to_json", "to_yaml"]
+__all__ = ["EXIT_INVALID", "EXIT_USAGE", "stdout_console", "to_json", "to_yaml"]
 
-EXIT_NEGATIVE = 1
+EXIT_INVALID = 1
 """The exit status of a negative result: an invalid message or sheet, a failed file."""
 EXIT_USAGE = 2
 """The exit status of a usage problem: an unknown name, an unreadable input."""

@@ -28,7 +28,7 @@ from rich.table import Table
 
 from tracktion.contracts import TracktionError
 
-from .rendering import stdout_console
+from .rendering import EXIT_USAGE, stdout_console
 
 if TYPE_CHECKING:
     from tracktion.core.files import LibraryEvent, ScanProblem, ScanStats
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 __all__ = ["scan", "watch"]
 
 EXIT_PROBLEMS = 1
-EXIT_USAGE = 2
 _BATCH = 2000
 
 Roots = Annotated[

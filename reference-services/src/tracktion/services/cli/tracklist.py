@@ -14,15 +14,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .rendering import to_json
+from .rendering import EXIT_INVALID, EXIT_USAGE, to_json
 
 if TYPE_CHECKING:
     from tracktion.core.tracklists import ImportResult
 
 __all__ = ["app", "import_tracklist"]
 
-EXIT_INVALID = 1
-EXIT_USAGE = 2
 
 app = typer.Typer(
     name="tracklist",
