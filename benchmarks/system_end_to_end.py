@@ -1,17 +1,22 @@
 """The whole system end to end: file landing -> ``analysis_complete`` on the WebSocket.
 
-    python benchmarks/system_end_to_end.py [--files 200] [--latency-runs 10] [--json]
+    python -m benchmarks.system_end_to_end [--files 200] [--latency-runs 10] [--json]
         [--distributed AMQP_URL POSTGRES_URL REDIS_URL]
 
 Measured, each beside its floor in the same run:
 
 - latency from a 60 s track landing in the library (atomic rename) to its
   ``analysis_complete`` on a WebSocket subscriber, median and p99, on the embedded
-  defaults; floor: ``analyze_file`` of the same track in one process (analysis alone);
+  defaults; floor: the watcher's stability window (2 s: a file must stay unchanged that
+  long before it is read) plus ``analyze_file`` of the same track in one warm process;
 - files per minute for ``--files`` 10 s tracks copied in at once, end to end; embedded
   (``tracktion up``, 2 analysis processes) and, with ``--distributed``, every service in
   its own process over RabbitMQ + PostgreSQL + Redis with 1 and with 2 analysis workers;
-  floor: ``analyze_many`` (the batch analyzer, 2 processes, no cache) on the same files.
+  floor: the batch analyzer's worker function in a warm pool of 2 processes, no cache,
+  on as many other tracks of the same kind.
+
+Every track has content of its own (a copy of content already cataloged reuses its
+analysis and is never analyzed again).
 """
 
 from __future__ import annotations
@@ -19,12 +24,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import itertools
 import json
+import multiprocessing
 import os
 import statistics
 import tempfile
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -33,23 +41,34 @@ from websockets.asyncio.client import connect
 
 from tests.audio.signals import techno, write_wav
 from tests.system.processes import Process, free_port, tracktion
-from tracktion.audio import BatchOptions, analyze_file, analyze_many
+from tracktion.audio import BatchOptions, analyze_file
+from tracktion.audio.batch import analyze_one
 from tracktion.core.catalog import recording_id_for
 
 SR = 22050
 TOKEN = "benchmark-token"
+STABILITY_S = 2.0
+"""The watcher's default stability window: a landed file waits this long unchanged."""
+
+
+_SEEDS = itertools.count()
 
 
 def make_tracks(directory: Path, count: int, seconds: float, prefix: str) -> list[Path]:
+    """``count`` techno tracks, each with content no other track of the run has: a copy of
+    content already in the catalog reuses its analysis, so it would never be analyzed."""
     directory.mkdir(parents=True, exist_ok=True)
-    return [
-        write_wav(
-            directory / f"{prefix} {index:04d}.wav",
-            techno(seconds, SR, bpm=100.0 + (index % 60), seed=index),
-            SR,
+    tracks = []
+    for index in range(count):
+        seed = next(_SEEDS)
+        tracks.append(
+            write_wav(
+                directory / f"{prefix} {index:04d}.wav",
+                techno(seconds, SR, bpm=100.0 + (seed % 60), seed=seed),
+                SR,
+            )
         )
-        for index in range(count)
-    ]
+    return tracks
 
 
 def recording_of(path: Path) -> str:
@@ -69,6 +88,7 @@ async def land_and_wait(url: str, library: Path, tracks: list[Path]) -> dict[str
             await ws.send(json.dumps({"type": "subscribe", "recording_id": rid}))
             await ws.recv()
         for rid, path in ids.items():
+            os.utime(path)  # mtime "now": the watcher's whole stability window applies
             path.replace(library / path.name)  # atomic: the watcher sees a whole file
             landed[rid] = time.perf_counter()
         while len(done) < len(ids):
@@ -177,6 +197,22 @@ def distributed(work: Path, args: argparse.Namespace, workers: int) -> float:
         asyncio.run(database(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def batch_floor(tracks: list[Path], workers: int = 2) -> float:
+    """Files per minute of the batch analyzer's worker function on ``tracks`` in a warm
+    pool of ``workers`` processes (imports and JIT compilation done before timing), as
+    the running system's analysis processes are: what the system could do at best."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([analyze_one.__module__])
+    options = BatchOptions()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for item in pool.map(analyze_one, [str(p) for p in tracks[:workers]], [options] * 2):
+            assert item.error is None, item.error
+        start = time.perf_counter()
+        for item in pool.map(analyze_one, [str(p) for p in tracks], [options] * len(tracks)):
+            assert item.error is None, item.error
+        return len(tracks) / (time.perf_counter() - start) * 60
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=200)
@@ -186,12 +222,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         work = Path(directory)
-        batch_tracks = make_tracks(work / "batch", args.files, 10.0, "batch")
-        start = time.perf_counter()
-        for _ in analyze_many(batch_tracks, BatchOptions(), workers=2):
-            pass
         results: dict[str, Any] = {
-            "batch_floor_files_per_min": args.files / (time.perf_counter() - start) * 60
+            "batch_floor_files_per_min": batch_floor(
+                make_tracks(work / "batch", args.files, 10.0, "batch")
+            ),
+            "stability_window_s": STABILITY_S,
         }
         results.update(embedded(work, args))
         if args.distributed:
@@ -203,12 +238,14 @@ def main() -> None:
         print(json.dumps(results, indent=2))
         return
     floor = results["batch_floor_files_per_min"]
+    latency_floor = STABILITY_S + results["analysis_alone_median_s"]
     print(
         f"landing -> analysis_complete (60 s track): median {results['latency_median_s']:.2f} s,"
-        f" p99 {results['latency_p99_s']:.2f} s;"
-        f" analysis alone {results['analysis_alone_median_s']:.2f} s"
+        f" p99 {results['latency_p99_s']:.2f} s; floor {latency_floor:.2f} s"
+        f" (stability window {STABILITY_S:.1f} s + analysis alone"
+        f" {results['analysis_alone_median_s']:.2f} s)"
     )
-    print(f"batch analyzer floor (2 processes): {floor:.0f} files/min")
+    print(f"batch analyzer floor (warm pool, 2 processes): {floor:.0f} files/min")
     for key, value in results.items():
         if key.endswith("files_per_min") and key != "batch_floor_files_per_min":
             print(f"{key}: {value:.0f} files/min ({value / floor:.2f}x the floor)")

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Iterator
 
+import anyio
 import uvicorn
 from fastapi import FastAPI
 
@@ -74,10 +75,12 @@ async def serve(
             on_started(str(bound[0]), int(bound[1]))
         await asyncio.shield(task)
     except asyncio.CancelledError:
+        # Shielded: a task group that cancelled us keeps cancelling us, and an unshielded
+        # wait would pass that on to uvicorn, which would then never run the app's
+        # shutdown (the bus relay would be left consuming while the ports close).
         server.should_exit = True
-        with contextlib.suppress(Exception, asyncio.CancelledError):
-            async with asyncio.timeout(_SHUTDOWN_GRACE_S * 2):
-                await task
+        with anyio.CancelScope(shield=True), anyio.move_on_after(_SHUTDOWN_GRACE_S * 2):
+            await asyncio.wait({task})
         if not task.done():
             server.force_exit = True
             task.cancel()
