@@ -1,13 +1,25 @@
-"""What the documentation generators share: finding stale files, writing them, ``--check``."""
+"""What the documentation generators share: the version they embed, finding stale files,
+writing them, ``--check``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-__all__ = ["run", "stale_files", "write"]
+__all__ = ["project_version", "run", "stale_files", "write"]
+
+
+def project_version(root: Path, project: str) -> str:
+    """The version in ``root / project`` (a ``pyproject.toml``).
+
+    The documents embed this version rather than the installed package's metadata, which
+    changes only at the next ``uv sync``: so ``scripts/bump_version.py`` can regenerate
+    them right after it sets the new version, and ``--check`` agrees at once."""
+    with (root / project).open("rb") as file:
+        return str(tomllib.load(file)["project"]["version"])
 
 
 def stale_files(

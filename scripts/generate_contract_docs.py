@@ -6,7 +6,9 @@
 Everything is generated from ``tracktion.contracts`` (see ``tracktion.contracts.asyncapi``):
 ``asyncapi.json`` and ``asyncapi.yaml`` hold the same document, ``schemas/<type>.json``
 one standalone JSON Schema per message type. Schema files of types that no longer exist
-are removed. ``tests/contracts/test_asyncapi.py`` fails while the files are out of date.
+are removed. The document's version is the one in ``tracktion-contracts``'s
+``pyproject.toml`` (``scripts/bump_version.py`` regenerates the files after setting it).
+``tests/contracts/test_asyncapi.py`` fails while the files are out of date.
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = Path("docs/reference")
 SCHEMAS = REFERENCE / "schemas"
 REGENERATE = "make contracts-docs"
+PROJECT = "packages/tracktion-contracts/pyproject.toml"
 
 
-def expected_files() -> dict[Path, bytes]:
-    """Every generated file, by its path relative to the repository root, with its content."""
+def expected_files(root: Path = ROOT) -> dict[Path, bytes]:
+    """Every generated file, by its path relative to the repository root, with its content;
+    the document carries the version of ``root``'s contracts project."""
     document = build_asyncapi_document()
+    document["info"]["version"] = _generated.project_version(root, PROJECT)
     texts = {
         REFERENCE / "asyncapi.json": to_json(document),
         REFERENCE / "asyncapi.yaml": to_yaml(document),

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import importlib.metadata
+import json
+import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from scripts.bump_version import PROJECTS, bump, release_changelog
 
@@ -55,3 +61,39 @@ def test_release_moves_unreleased_notes_under_the_new_version() -> None:
 def test_release_needs_an_unreleased_section() -> None:
     with pytest.raises(ValueError, match="Unreleased"):
         release_changelog("# Changelog\n", "0.2.0", datetime.date(2026, 12, 1))
+
+
+def _run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=root, capture_output=True, text=True, check=False
+    )
+
+
+def test_a_bump_leaves_no_stale_versioned_document(tmp_path: Path) -> None:
+    """On a copy of the repository: the installed metadata still holds the old version
+    (it follows only at ``uv sync``), yet the bump regenerates the documents with the new
+    one and the generators' staleness checks pass right after it."""
+    new = "9.8.7"
+    assert importlib.metadata.version("tracktion-services") != new
+    for project in PROJECTS:
+        (tmp_path / project).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / project, tmp_path / project)
+    shutil.copy2(ROOT / "CHANGELOG.md", tmp_path / "CHANGELOG.md")
+    ignore = shutil.ignore_patterns("__pycache__")
+    for directory in ("scripts", "docs"):
+        shutil.copytree(ROOT / directory, tmp_path / directory, ignore=ignore)
+
+    bumped = _run(tmp_path, "scripts.bump_version", new)
+    assert bumped.returncode == 0, bumped.stderr
+
+    reference = tmp_path / "docs" / "reference"
+    openapi = json.loads((reference / "openapi.json").read_text(encoding="utf-8"))
+    assert openapi["info"]["version"] == new
+    assert f"Tracktion API {new}, " in (reference / "openapi.md").read_text(encoding="utf-8")
+    asyncapi = json.loads((reference / "asyncapi.json").read_text(encoding="utf-8"))
+    assert asyncapi["info"]["version"] == new
+    asyncapi_yaml = yaml.safe_load((reference / "asyncapi.yaml").read_text(encoding="utf-8"))
+    assert asyncapi_yaml["info"]["version"] == new
+    for generator in ("scripts.generate_reference_docs", "scripts.generate_contract_docs"):
+        checked = _run(tmp_path, generator, "--check")
+        assert checked.returncode == 0, f"{generator}: {checked.stderr}"

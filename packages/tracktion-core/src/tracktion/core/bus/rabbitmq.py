@@ -50,7 +50,7 @@ class TopologyConflictError(BackendError):
     """The broker holds an exchange or queue of the same name with other arguments."""
 
 
-def redact(url: str) -> str:
+def _redact(url: str) -> str:
     """``url`` without its password, for messages and logs."""
     parts = urlsplit(url)
     if parts.password is None:
@@ -231,7 +231,7 @@ class RabbitMQBus(PublishingMixin):
             channel = await connection.channel(publisher_confirms=True)
         except (OSError, TimeoutError, aio_pika.exceptions.AMQPError) as exc:
             raise BackendUnavailableError(
-                f"cannot reach RabbitMQ at {redact(url)}: {exc or type(exc).__name__}"
+                f"cannot reach RabbitMQ at {_redact(url)}: {exc or type(exc).__name__}"
             ) from exc
         return cls(
             connection,
@@ -314,7 +314,7 @@ class RabbitMQBus(PublishingMixin):
                 # Connection or channel lost: the robust connection is reconnecting.
                 if loop.time() + delay > deadline:
                     raise BackendUnavailableError(
-                        f"RabbitMQ at {redact(self._url)} did not confirm {raw.message_id} "
+                        f"RabbitMQ at {_redact(self._url)} did not confirm {raw.message_id} "
                         f"within {self.publish_timeout} s: {exc or type(exc).__name__}"
                     ) from exc
                 log.info("publish of %s interrupted (%s); retrying", raw.message_id, exc)

@@ -38,7 +38,7 @@ SCRIPT_LOCATION = Path(__file__).with_name("migrations")
 _ADVISORY_LOCK_KEY = int.from_bytes(b"trcktion", "big") >> 1
 
 
-def alembic_config() -> Config:
+def _alembic_config() -> Config:
     """An Alembic configuration pointing at the packaged migration scripts."""
     config = Config()
     config.set_main_option("script_location", str(SCRIPT_LOCATION))
@@ -48,13 +48,13 @@ def alembic_config() -> Config:
 @functools.cache
 def head_revision() -> str:
     """The newest schema revision this version of Tracktion knows."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     if head is None:  # only possible with an empty versions directory: a packaging bug
         raise CatalogSchemaError(f"no migration scripts found in {SCRIPT_LOCATION}")
     return head
 
 
-def revision_of(connection: Connection) -> str | None:
+def _revision_of(connection: Connection) -> str | None:
     """The revision recorded in the database of ``connection`` (None: never migrated)."""
     return MigrationContext.configure(connection).get_current_revision()
 
@@ -125,7 +125,7 @@ def _in_transaction(
     alembic_command: Callable[[Config], None] | None,
 ) -> str | None:
     if alembic_command is not None:
-        config = alembic_config()
+        config = _alembic_config()
         # env.py runs the scripts on this connection, inside this transaction.
         config.attributes["connection"] = connection
         try:
@@ -138,4 +138,4 @@ def _in_transaction(
                 raise CatalogSchemaError(
                     f"the migration left {len(broken)} broken foreign keys, e.g. {broken[0]!r}"
                 )
-    return revision_of(connection)
+    return _revision_of(connection)

@@ -48,7 +48,7 @@ from ._engine import (
 )
 from ._resilience import ReconnectPolicy, retrying, translate
 from .errors import CatalogSchemaError
-from .migrate import head_revision, revision_of, upgrade
+from .migrate import _revision_of, head_revision, upgrade
 from .repository import CatalogTransaction
 
 __all__ = ["CatalogStore", "default_database_url", "open_catalog"]
@@ -163,7 +163,7 @@ class CatalogStore:
         ``CatalogSchemaError`` when it is not (run ``tracktion db upgrade``)."""
         head = head_revision()
         current = await self._read(
-            lambda tx: tx._connection.run_sync(revision_of), "reading the schema revision"
+            lambda tx: tx._connection.run_sync(_revision_of), "reading the schema revision"
         )
         if current != head:
             state = "empty (never migrated)" if current is None else f"at revision {current}"

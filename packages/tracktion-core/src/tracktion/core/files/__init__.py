@@ -29,7 +29,10 @@ from .scanner import (
     ScanOptions,
     ScanStats,
     TrackedFile,
+    hash_files,
+    hash_problem,
     normalize_roots,
+    recover_correlation,
 )
 from .walk import FileStat, WalkResult, stat_file, walk
 from .watcher import EventSink, LibraryWatcher, ProblemSink, WatchOptions
@@ -60,10 +63,13 @@ __all__ = [
     "apply_event",
     "apply_events",
     "discovered_event",
+    "hash_files",
+    "hash_problem",
     "lifecycle_event",
     "lifecycle_id",
     "mtime_from_headers",
     "normalize_roots",
+    "recover_correlation",
     "stat_file",
     "walk",
 ]

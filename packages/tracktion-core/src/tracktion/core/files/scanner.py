@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 from uuid import UUID
 
-from tracktion.contracts import FileEventType
+from tracktion.contracts import FileEventType, TracktionError
 
 from ..catalog import FileMove, FileRecord, ScanEntry
 from ..formats import audio_format
@@ -59,6 +59,7 @@ __all__ = [
     "ScanOptions",
     "ScanStats",
     "TrackedFile",
+    "hash_files",
     "hash_problem",
     "normalize_roots",
     "recover_correlation",
@@ -70,8 +71,10 @@ _BATCH_FILES = 64
 _BATCH_BYTES = 32 << 20
 
 
-class ScanError(ValueError):
-    """The roots given to a scanner or watcher are unusable (the message names them)."""
+class ScanError(TracktionError, ValueError):
+    """The roots given to a scanner or watcher are unusable (the message names them).
+
+    Also a ``ValueError`` (a bad argument): callers catch it as one."""
 
 
 class KnownFiles(Protocol):
