@@ -16,7 +16,10 @@ at the tempo a DJ (or a musician) counts, rendered with numpy from a seeded RNG:
   eighths and half notes, all equally loud: its beat is the quarter note, which only the
   notes' durations tell (the eighth-note runs are as periodic as the beats);
 * :func:`waltz_melody`: a 3/4 melody with a bass note on each downbeat and chords on beats
-  2 and 3, whose beat is the quarter note.
+  2 and 3, whose beat is the quarter note;
+* :func:`chorale`: four sustained voices (organ-like partials, 150 ms attacks, a choir's
+  vibrato) moving on the beat, each holding common tones across chord changes, phrases
+  ending on held chords: no drums and no silence between notes, only note changes.
 
 Example:
     >>> y = compound_clicks(120.0, 5.0, 22050)
@@ -30,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "chorale",
     "compound_clicks",
     "dnb_break",
     "legato_melody",
@@ -230,4 +234,52 @@ def waltz_melody(bpm: float, seconds: float, sr: int, *, seed: int = 0) -> NDArr
                 add(freq * 2.0 ** (2 / 12), start + b + 0.5, 0.5, 0.2)
             else:
                 add(freq, start + b, 1.0, 0.2)
+    return _normalized(y[:n])
+
+
+_VOICES = (48, 55, 60, 67)
+"""Bass, tenor, alto and soprano: the MIDI notes their scale steps count from."""
+_MAJOR = (0, 2, 4, 5, 7, 9, 11)
+
+
+def _voice_tone(freq: float, seconds: float, sr: int, rng: np.random.Generator) -> F64:
+    """A held organ/choir note: six partials, 150 ms attack, 0.6 % vibrato at 5.5 Hz."""
+    t = np.arange(int(seconds * sr)) / sr
+    vibrato = 1.0 + 0.006 * np.sin(2 * np.pi * 5.5 * t + rng.uniform(0.0, 2 * np.pi))
+    phase = 2 * np.pi * np.cumsum(freq * vibrato) / sr
+    partials = sum(np.sin(k * phase) * 0.6 ** (k - 1) for k in range(1, 7) if k * freq < sr / 2)
+    envelope = np.minimum(t / 0.15, 1.0) * np.minimum((seconds - t) / 0.03, 1.0)
+    tone: F64 = partials * envelope
+    return tone
+
+
+def chorale(bpm: float, seconds: float, sr: int, *, seed: int = 0) -> NDArray[np.float32]:
+    """Four voices moving on quarter notes at ``bpm`` (sometimes a half or an eighth), each
+    holding its note across a beat four times in ten (tied: no new onset), every fourth
+    bar ending on a half note; see the module doc."""
+    rng = np.random.default_rng(seed)
+    beat = 60.0 / bpm
+    n = int(seconds * sr)
+    y = np.zeros(n + 4 * sr)
+    for voice, base in enumerate(_VOICES):
+        notes: list[list[float]] = []  # [start beat, length in beats, scale step]
+        position, step, count = 0.0, 2, 0
+        while position < seconds / beat:
+            length = 2.0 if count % 16 == 15 else 1.0
+            if length == 1.0 and rng.random() < 0.15:
+                length = 0.5 if voice > 0 and rng.random() < 0.5 else 2.0
+            if notes and notes[-1][2] == step:
+                notes[-1][1] += length  # a common tone: held, not struck again
+            else:
+                notes.append([position, length, step])
+            if rng.random() > 0.4:
+                step = int(np.clip(step + rng.choice([-2, -1, 1, 2]), 0, 9))
+            position += length
+            count += 1
+        for start, length, note_step in notes:
+            midi = base + 12 * (int(note_step) // 7) + _MAJOR[int(note_step) % 7]
+            tone = _voice_tone(440.0 * 2.0 ** ((midi - 69) / 12), length * beat + 0.02, sr, rng)
+            first = int(start * beat * sr)
+            stop = min(first + tone.size, y.size)
+            y[first:stop] += 0.15 * tone[: stop - first]
     return _normalized(y[:n])

@@ -9,6 +9,7 @@ from tracktion.audio._meter import _backbeat, durational_accent, percussiveness
 from tracktion.audio.tempo import TempoAnalyzer, estimate_tempo
 
 from .meter_synth import (
+    chorale,
     compound_clicks,
     dnb_break,
     legato_melody,
@@ -104,6 +105,17 @@ def test_legato_melody_has_its_tempo(bpm: float, seed: int) -> None:
     # tonal flux (per-bin log magnitudes against a widened previous frame) hears.
     result = estimate_tempo(legato_melody(bpm, SECONDS, SR, seed=seed), SR)
     assert result.bpm == pytest.approx(bpm, rel=0.04)
+
+
+@pytest.mark.parametrize(("bpm", "seed"), [(80.0, 1), (96.0, 1), (104.0, 2)])
+def test_sustained_chorale_without_drums_has_its_tempo(bpm: float, seed: int) -> None:
+    # Held voices with slow attacks and vibrato: the bands' flux is mostly the flicker of
+    # held notes (the mixed envelope's periodicity falls under the cut-off); the tonal
+    # flux alone still hears the note changes on the beat.
+    result = estimate_tempo(chorale(bpm, 30.0, SR, seed=seed), SR)
+    assert result.bpm == pytest.approx(bpm, rel=0.04)
+    assert 0.10 <= result.confidence < 0.4
+    assert result.beats_s.size > 0
 
 
 def test_the_envelope_has_a_tonal_flux_column() -> None:
