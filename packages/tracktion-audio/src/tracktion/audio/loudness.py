@@ -37,6 +37,7 @@ import math
 from typing import Any, Final
 
 import numpy as np
+import scipy.fft
 from numpy.typing import ArrayLike, NDArray
 from scipy import signal
 
@@ -72,7 +73,8 @@ _LRA_LOW_PERCENTILE: Final = 0.10
 _LRA_HIGH_PERCENTILE: Final = 0.95
 # True-peak interpolator: 32 taps per phase, Kaiser beta 9 (the length and window of
 # ffmpeg's default resampler; BS.1770-4's example has 12): flat within 0.005 dB to 20 kHz
-# at 44.1 kHz. It runs as FFT convolutions, so the length costs little.
+# at 44.1 kHz. It runs as FFT convolutions (one transform of each block for all phases),
+# so the length costs little.
 _TAPS_PER_PHASE: Final = 32
 _KAISER_BETA: Final = 9.0
 
@@ -306,6 +308,7 @@ class _TruePeakMeter:
     def __init__(self, sr: int, channels: int) -> None:
         self.factor = true_peak_factor(sr)
         self._peak = 0.0
+        self._spectra: NDArray[np.complex64] = np.zeros((0, 0), np.complex64)
         if self.factor == 1:
             self._phases = np.zeros((0, 1), np.float32)
             self._history = np.zeros((channels, 0), np.float32)
@@ -324,10 +327,21 @@ class _TruePeakMeter:
             return
         held = self._history.shape[1]
         extended = np.concatenate([self._history, x.astype(np.float32)], axis=1)
-        for phase in self._phases:
-            y = signal.oaconvolve(extended, phase[np.newaxis], mode="valid", axes=-1)
+        # One transform of the block serves every phase (a convolution per phase would
+        # transform it again each time): circular convolutions of length n >= the block
+        # wrap only into the first ``held`` outputs, which "valid" leaves out anyway.
+        n = scipy.fft.next_fast_len(extended.shape[1], real=True)
+        spectrum = scipy.fft.rfft(extended, n, axis=-1)
+        for phase_spectrum in self._phase_spectra(n):
+            y = scipy.fft.irfft(spectrum * phase_spectrum, n, axis=-1)[:, held : extended.shape[1]]
             self._peak = max(self._peak, float(np.max(y)), -float(np.min(y)))
         self._history = extended[:, extended.shape[1] - held :]
+
+    def _phase_spectra(self, n: int) -> NDArray[np.complex64]:
+        """The phases' transforms at length ``n`` (blocks mostly share one length)."""
+        if self._spectra.shape[-1] != n // 2 + 1:
+            self._spectra = scipy.fft.rfft(self._phases, n, axis=-1)
+        return self._spectra
 
     def peak(self) -> float:
         """The largest interpolated magnitude so far, including the ringing after the
