@@ -137,7 +137,13 @@ class EnergyAnalyzer:
         frames = np.lib.stride_tricks.sliding_window_view(self._buffer, self.n_fft)[:: self.hop][
             :count
         ]
-        self._frames(frames)
+        # Each frame's mean square from running sums: frames overlap four-fold, so
+        # squaring them one by one would square every sample four times.
+        used = self._buffer[: (count - 1) * self.hop + self.n_fft].astype(np.float64)
+        sums = np.concatenate(([0.0], np.cumsum(np.square(used))))
+        starts = np.arange(count) * self.hop
+        mean_square = (sums[starts + self.n_fft] - sums[starts]) / self.n_fft
+        self._frames(frames, np.maximum(mean_square, 0.0))
         self._buffer = self._buffer[count * self.hop :]
 
     def result(self, loudness: LoudnessResult | None = None) -> EnergyResult:
@@ -196,11 +202,12 @@ class EnergyAnalyzer:
             "low_end": float(_ramp(self._power_low / max(self._power_all, 1e-30), *_LOW_SHARE)),
         }
 
-    def _frames(self, frames: NDArray[np.float32]) -> None:
-        """Descriptors of frames of shape ``(count, n_fft)`` (float32 is plenty here)."""
+    def _frames(self, frames: NDArray[np.float32], mean_square: NDArray[np.float64]) -> None:
+        """Descriptors of frames of shape ``(count, n_fft)`` (float32 is plenty here),
+        whose mean squares are ``mean_square``."""
         magnitude = np.abs(scipy.fft.rfft(frames * self._window, axis=1))
         power = np.square(magnitude) * self._scale
-        rms_db = 10 * np.log10(np.mean(np.square(frames), axis=1, dtype=np.float64) + 1e-30)
+        rms_db = 10 * np.log10(mean_square + 1e-30)
         active = rms_db > _SILENT_FRAME_DBFS
         mel_db = 10 * np.log10(np.maximum(power @ self._mel.T, 10 ** (_FLOOR_DB / 10)))
         previous = mel_db[:1] if self._previous is None else self._previous[np.newaxis]
@@ -209,8 +216,10 @@ class EnergyAnalyzer:
         self._previous = mel_db[-1]
         total = np.asarray(np.sum(magnitude, axis=1, dtype=np.float64)) + 1e-30
         self._centroid.append((magnitude @ self._freqs) / total)
-        cumulative = np.cumsum(magnitude, axis=1, dtype=np.float64)
-        index = np.argmax(cumulative >= _ROLLOFF_SHARE * total[:, np.newaxis], axis=1)
+        # float32 sums: the roll-off bin is a median's input, and a bin either way of a
+        # threshold met within 1e-6 changes nothing.
+        cumulative = np.cumsum(magnitude, axis=1)
+        index = np.argmax(cumulative >= _ROLLOFF_SHARE * cumulative[:, -1:], axis=1)
         self._rolloff.append(self._freqs[index].astype(np.float64))
         self._active.append(active)
         loud = power[active]
