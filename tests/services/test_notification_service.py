@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections import deque
@@ -9,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import anyio
@@ -373,3 +374,55 @@ async def test_on_rabbitmq_and_postgresql(
     finally:
         await bus.close()
         await delete_topology(rabbitmq_url, topology)
+
+
+class FirstCheckLast:
+    """The catalog, but the first transaction waits until a later one has ended: the
+    first message's channel check finishes after the second's."""
+
+    def __init__(self, store: CatalogStore) -> None:
+        self._store = store
+        self._opened = 0
+        self._later_ended = anyio.Event()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Any]:
+        self._opened += 1
+        first = self._opened == 1
+        if first:
+            await self._later_ended.wait()
+        async with self._store.transaction() as tx:
+            yield tx
+        if not first:
+            self._later_ended.set()
+
+
+async def test_notifications_are_handed_over_in_the_order_their_messages_arrived(
+    catalog: CatalogStore,
+) -> None:
+    # A rename proposal follows its analysis; were the notifications handed to the
+    # channels when their catalog checks finish, the proposal would be announced first.
+    bus = InMemoryBus(build_topology())
+    await bus.declare()
+    fake = FakeDiscord()
+    hook = DiscordWebhookConfig(url=SecretStr(webhook_url()), backoff=QUICK, rate_limits=())
+    records = Records()
+    logger = logging.getLogger(f"test.notify.{uuid.uuid4().hex}")
+    logger.addHandler(records)
+    logger.setLevel(logging.INFO)
+    notifier = open_notifier(
+        NotifierConfig(logger=logger, discord=(hook,)), http_transport=fake.transport()
+    )
+    service = NotificationService(bus, cast(CatalogStore, FirstCheckLast(catalog)), notifier)
+    async with anyio.create_task_group() as group:
+        group.start_soon(service.run)
+        await bus.publish(analysis_complete("first.flac"))
+        await bus.publish(rename_generated())
+        with anyio.fail_after(5):
+            while len(fake.titles()) < 2:
+                await anyio.sleep(0.005)
+        group.cancel_scope.cancel()
+    await bus.close()
+    expected = ["Analysis complete: first.flac", "Rename proposed: Artist - Title.mp3"]
+    assert fake.titles() == expected
+    assert [r.getMessage().split(": /")[0] for r in records.records] == expected

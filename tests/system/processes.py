@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -9,8 +10,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+
+from tests.core.catalog.conftest import create_database, database_url, drop_database
+from tracktion.core.catalog import upgrade
 
 
 def free_port() -> int:
@@ -105,3 +111,26 @@ def tracktion(args: Sequence[str], env: Mapping[str, str], *, cwd: Path | None =
     )
     assert done.returncode == 0, f"tracktion {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
     return done.stdout
+
+
+# -- the distributed deployment's throwaway resources -------------------------------------
+
+
+@contextmanager
+def throwaway_catalog(admin_url: str) -> Iterator[str]:
+    """A new PostgreSQL database with the catalog's schema, for one test; dropped after
+    (forcibly: a process killed by the test may still hold connections)."""
+    name = f"tracktion_system_{uuid.uuid4().hex[:12]}"
+    asyncio.run(create_database(admin_url, name))
+    url = database_url(admin_url, name)
+    try:
+        asyncio.run(upgrade(url))
+        yield url
+    finally:
+        asyncio.run(drop_database(admin_url, name))
+
+
+def name_prefix() -> str:
+    """A ``TRACKTION_NAME_PREFIX`` of its own, so one test's exchanges and queues on the
+    shared broker are apart from everyone else's."""
+    return f"sys{uuid.uuid4().hex[:8]}."

@@ -1,11 +1,13 @@
 """A stand-in for Discord's "Execute Webhook" endpoint, for httpx.MockTransport or a real
 local HTTP server: it validates payloads against Discord's documented limits (written
 here independently of the library's payload builder), answers 204, and rate limits with
-429 + ``retry_after`` like Discord does."""
+429 + ``retry_after`` like Discord does. Every request is kept in ``history`` with its
+arrival time, so a test can check how long a client waited after a 429."""
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import time
@@ -74,13 +76,33 @@ def _embed_errors(n: int, embed: dict[str, Any], errors: list[str]) -> int:
     return total
 
 
+@dataclass(frozen=True)
+class Hit:
+    """One request to the webhook as the stand-in saw it.
+
+    Attributes:
+        at: Arrival time, by the stand-in's ``clock`` (``time.monotonic`` by default,
+            which other processes on this machine share).
+        status: The answer's HTTP status.
+        retry_after: The ``retry_after`` of a 429 answer, seconds.
+        titles: The embed titles of an accepted message.
+    """
+
+    at: float
+    status: int
+    retry_after: float | None = None
+    titles: tuple[str, ...] = ()
+
+
 @dataclass
 class FakeDiscord:
     """Discord's webhook endpoint, thread-safe.
 
     ``bucket`` requests are allowed per ``window`` seconds (by ``clock``); past that a
     429 says how long to wait. ``script`` holds status codes to answer first, one per
-    request, before behaving normally (503, 500, 429...).
+    request, before behaving normally (503, 500, 429...). ``burst`` requests to the
+    webhook are answered first with the 429 Discord sends, body and headers, asking to
+    wait ``burst_retry_after`` seconds (before ``script``).
     """
 
     bucket: int | None = None
@@ -93,6 +115,9 @@ class FakeDiscord:
     requests: int = 0
     rate_limited: int = 0
     invalid: list[list[str]] = field(default_factory=list)
+    burst: int = 0
+    burst_retry_after: float = 1.0
+    history: list[Hit] = field(default_factory=list)
     _window_start: float | None = None
     _used: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -102,54 +127,72 @@ class FakeDiscord:
 
     def respond(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
         with self._lock:
-            self.requests += 1
-            match = PATH.match(path)
-            if method != "POST" or match is None or match.group(2) != TOKEN:
-                return _json(404, {"message": "Unknown Webhook", "code": 10015})
-            if self.script:
-                status = self.script.popleft()
-                if status == 429:
-                    self.rate_limited += 1
-                    return _json(
-                        429,
-                        {"message": "rate limited", "retry_after": 0.01, "global": False},
-                        {"Retry-After": "1"},
-                    )
-                return _json(status, {"message": "scripted", "code": 0})
-            now = self.clock()
-            if self.bucket is not None:
-                if self._window_start is None or now - self._window_start >= self.window:
-                    self._window_start, self._used = now, 0
-                if self._used >= self.bucket:
-                    self.rate_limited += 1
-                    reset = round(self._window_start + self.window - now, 6)
-                    return _json(
-                        429,
-                        {
-                            "message": "You are being rate limited.",
-                            "retry_after": reset,
-                            "global": self.global_limit,
-                        },
-                        {"X-RateLimit-Reset-After": str(reset), "X-RateLimit-Remaining": "0"},
-                    )
-                self._used += 1
-            try:
-                payload = json.loads(body)
-            except ValueError:
-                return _json(400, {"message": "Cannot send an empty message", "code": 50006})
-            errors = payload_errors(payload)
-            if errors:
-                self.invalid.append(errors)
-                return _json(400, {"message": "Invalid Form Body", "code": 50035})
-            self.received.append(payload)
-            headers: dict[str, str] = {}
-            if self.announce_remaining and self.bucket is not None and self._window_start:
-                left = self.bucket - self._used
-                headers["X-RateLimit-Remaining"] = str(left)
-                headers["X-RateLimit-Reset-After"] = str(
-                    round(self._window_start + self.window - now, 6)
+            arrived = self.clock()
+            received = len(self.received)
+            status, headers, answer = self._respond(method, path, body, arrived)
+            retry_after = json.loads(answer)["retry_after"] if status == 429 else None
+            titles: tuple[str, ...] = ()
+            if len(self.received) > received:
+                embeds = self.received[-1].get("embeds", [])
+                titles = tuple(embed.get("title", "") for embed in embeds)
+            self.history.append(Hit(arrived, status, retry_after, titles))
+            return status, headers, answer
+
+    def _respond(
+        self, method: str, path: str, body: bytes, now: float
+    ) -> tuple[int, dict[str, str], bytes]:
+        """The answer to one request (the caller holds the lock)."""
+        self.requests += 1
+        match = PATH.match(path)
+        if method != "POST" or match is None or match.group(2) != TOKEN:
+            return _json(404, {"message": "Unknown Webhook", "code": 10015})
+        if self.burst:
+            self.burst -= 1
+            self.rate_limited += 1
+            return _discord_429(self.burst_retry_after)
+        if self.script:
+            status = self.script.popleft()
+            if status == 429:
+                self.rate_limited += 1
+                return _json(
+                    429,
+                    {"message": "rate limited", "retry_after": 0.01, "global": False},
+                    {"Retry-After": "1"},
                 )
-            return 204, headers, b""
+            return _json(status, {"message": "scripted", "code": 0})
+        if self.bucket is not None:
+            if self._window_start is None or now - self._window_start >= self.window:
+                self._window_start, self._used = now, 0
+            if self._used >= self.bucket:
+                self.rate_limited += 1
+                reset = round(self._window_start + self.window - now, 6)
+                return _json(
+                    429,
+                    {
+                        "message": "You are being rate limited.",
+                        "retry_after": reset,
+                        "global": self.global_limit,
+                    },
+                    {"X-RateLimit-Reset-After": str(reset), "X-RateLimit-Remaining": "0"},
+                )
+            self._used += 1
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return _json(400, {"message": "Cannot send an empty message", "code": 50006})
+        errors = payload_errors(payload)
+        if errors:
+            self.invalid.append(errors)
+            return _json(400, {"message": "Invalid Form Body", "code": 50035})
+        self.received.append(payload)
+        headers: dict[str, str] = {}
+        if self.announce_remaining and self.bucket is not None and self._window_start:
+            left = self.bucket - self._used
+            headers["X-RateLimit-Remaining"] = str(left)
+            headers["X-RateLimit-Reset-After"] = str(
+                round(self._window_start + self.window - now, 6)
+            )
+        return 204, headers, b""
 
     def transport(self) -> httpx.MockTransport:
         def handle(request: httpx.Request) -> httpx.Response:
@@ -158,6 +201,24 @@ class FakeDiscord:
             return httpx.Response(status, headers=headers, content=body)
 
         return httpx.MockTransport(handle)
+
+
+def _discord_429(retry_after: float) -> tuple[int, dict[str, str], bytes]:
+    """A 429 as Discord sends it: the wait in the body (seconds, fractional) and in the
+    headers (``Retry-After`` whole seconds, rounded up; the bucket's ``X-RateLimit-*``)."""
+    return _json(
+        429,
+        {"message": "You are being rate limited.", "retry_after": retry_after, "global": False},
+        {
+            "Retry-After": str(math.ceil(retry_after)),
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": f"{time.time() + retry_after:.3f}",
+            "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+            "X-RateLimit-Bucket": "5b1d9e2c3a4f6e7d8c9b0a1f2e3d4c5b",
+            "X-RateLimit-Scope": "user",
+        },
+    )
 
 
 def webhook_url(base: str = "https://discord.test") -> str:

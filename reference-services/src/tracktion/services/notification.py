@@ -22,12 +22,16 @@ Delivery is best-effort, with these rules:
   notification is never dead-lettered for a channel outage.
 * Permanent failures are logged at ERROR and the message acknowledged.
 
-Order: each webhook delivers in the order the handlers hand it notifications; a message
-the bus retries arrives after those that followed it.
+Order: notifications are handed to the channels in the order their messages arrived,
+although handlers run concurrently (``prefetch``) and their catalog checks finish in any
+order; each webhook delivers in that order. So an analysis is announced before the
+rename proposal that follows it. A message the bus retries arrives again, after those
+that followed it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -118,6 +122,7 @@ class NotificationService:
         self._catalog = catalog
         self._notifier = notifier
         self._options = options or NotificationOptions()
+        self._turns = _Turns()
 
     @property
     def queues(self) -> list[str]:
@@ -161,6 +166,13 @@ class NotificationService:
         still retry (``delivery.attempt < bus_attempts``); catalog errors propagate
         (the bus retries the message).
         """
+        turn = self._turns.take()  # on arrival, before any await
+        try:
+            await self._handle(delivery, turn)
+        finally:
+            turn.end()
+
+    async def _handle(self, delivery: Delivery, turn: _Turn) -> None:
         message = delivery.message
         if not self.wanted(message):
             log.debug("notification: %s not notified (filtered)", delivery.message_id)
@@ -170,7 +182,12 @@ class NotificationService:
             log.info("notification: %s already delivered; acknowledging", delivery.message_id)
             return
         notification = format_message(message, correlation_id=delivery.correlation_id)
-        result = await self._notifier.send(notification, only=pending)
+        await turn.wait()
+        # The channels take notifications in the order their sends start, and a task
+        # starts in the order it was created: creating it is the hand-over.
+        sending = asyncio.ensure_future(self._notifier.send(notification, only=pending))
+        turn.end()
+        result = await sending
         done = [child.channel for child in result.channels if child.ok or not child.transient]
         if done:
             async with self._catalog.transaction() as tx:
@@ -210,6 +227,55 @@ class NotificationService:
 
 def _consumer(channel: str) -> str:
     return f"{SERVICE}:{channel}"
+
+
+@dataclass(slots=True)
+class _Turn:
+    """One handler's place in the hand-over order (see :class:`_Turns`)."""
+
+    previous: asyncio.Future[None] | None
+    mine: asyncio.Future[None]
+
+    async def wait(self) -> None:
+        """Until every earlier turn has ended."""
+        if self.previous is not None and not self.previous.done():
+            # Shielded: a cancelled handler must not cancel the future others wait on.
+            await asyncio.shield(self.previous)
+
+    def end(self) -> None:
+        """Let the next turn go once the earlier ones have ended: a handler that ends
+        early (filtered, already delivered, cancelled, failed) lets no later one pass an
+        earlier one still checking the catalog."""
+        if self.mine.done():
+            return
+        if self.previous is None or self.previous.done():
+            self.mine.set_result(None)
+        else:
+            self.previous.add_done_callback(self._end_after)
+
+    def _end_after(self, _previous: asyncio.Future[None]) -> None:
+        if not self.mine.done():
+            self.mine.set_result(None)
+
+
+class _Turns:
+    """Hands notifications to the channels in the order their messages arrived.
+
+    A handler takes a turn when it starts (before its first await, so in delivery
+    order), does its catalog check concurrently with the others, and waits for the
+    earlier turns only to hand its notification over; the delivery itself (retries, rate
+    limits) runs after its turn has ended, so a backlog still packs into few messages.
+    """
+
+    def __init__(self) -> None:
+        self._last: asyncio.Future[None] | None = None
+
+    def take(self) -> _Turn:
+        """The next turn, after all those taken before."""
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        turn = _Turn(self._last, mine)
+        self._last = mine
+        return turn
 
 
 def notifier_config(settings: Settings) -> NotifierConfig:
