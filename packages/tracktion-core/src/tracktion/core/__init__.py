@@ -11,6 +11,10 @@ catalog store  ``sqlite+aiosqlite://``  ``postgresql+asyncpg://...``
 cache          ``memory://``            ``redis://...``
 graph          ``sql://``               ``neo4j://...``
 =============  =======================  ==============================
+
+The notifier (:mod:`tracktion.core.notify`) is the one port whose channels add up rather
+than one URL choosing: the log by default, plus Discord webhooks and SMTP email when
+configured, all behind one ``MultiNotifier``.
 """
 
 from importlib.metadata import version as _version
