@@ -4,6 +4,11 @@ A WebSocket client subscribes to the recordings of two files before they land (r
 ids follow from content), the files are copied into the library, and the client receives
 progress and ``analysis_complete`` for each; REST then shows them with BPM and key, and the
 rename service has proposals for them. Ctrl-C stops the system cleanly.
+
+A mix lands in the library; once cataloged, its tracklist is imported over REST and a CUE
+sheet generated for it (202, a job to poll), downloaded, and validated by the API and
+locally: as many tracks as imported, starting when the tracklist says. A batch makes two
+profiles of it, and a tracklist page is imported by URL from a local HTTP server.
 """
 
 from __future__ import annotations
@@ -18,14 +23,22 @@ from typing import Any
 
 import anyio
 import httpx
+import numpy as np
 import pytest
+import soundfile as sf
 from websockets.asyncio.client import connect
 
+from tests.services.api.pages import PAGE_TRACKS, page_site
 from tests.system.processes import Process, free_port
 from tracktion.core.catalog import recording_id_for
-from tracktion.services.demo import LOOPS, write_demo_library
+from tracktion.core.cue import parse_cue, validate_cue
+from tracktion.services.demo import LOOPS, SR, render_loop, write_demo_library
+
+pytestmark = pytest.mark.xdist_group("system")
 
 TOKEN = "end-to-end-token"
+SECONDS_EACH = 12.0
+"""Each demo loop's share of the mix."""
 
 
 @dataclass
@@ -49,6 +62,7 @@ def system(tmp_path: Path) -> Iterator[System]:
         "TRACKTION_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'catalog.db'}",
         "TRACKTION_API_TOKENS": TOKEN,
         "TRACKTION_ANALYSIS_WORKERS": "1",
+        "TRACKTION_API_TRACKLIST_FETCH_INTERVAL_S": "0",  # the local page server
     }
     process = Process(["up", str(library), "--port", str(port)], env, "tracktion up")
     try:
@@ -118,3 +132,96 @@ async def test_files_landing_are_cataloged_analyzed_announced_and_proposed(
         unauthorized = await http.get("/v1/recordings", headers={"Authorization": "Bearer nope"})
         assert unauthorized.status_code == 401
         assert (await http.get("/health")).status_code == 200
+
+
+def _write_mix(path: Path) -> Path:
+    """The demo loops one after the other, :data:`SECONDS_EACH` each, as a WAV file
+    written beside ``path`` and moved there at once (the watcher sees it whole)."""
+    audio = np.concatenate(
+        [render_loop(loop, seed=seed, seconds=SECONDS_EACH) for seed, loop in enumerate(LOOPS)]
+    )
+    partial = path.with_name(f".{path.name}.part")
+    sf.write(partial, audio, SR, format="WAV", subtype="PCM_16")
+    partial.replace(path)
+    return path
+
+
+async def _job(http: httpx.AsyncClient, accepted: httpx.Response) -> dict[str, Any]:
+    """The job of a 202 answer, once final."""
+    assert accepted.status_code == 202, accepted.text
+    with anyio.fail_after(30):
+        while True:
+            job: dict[str, Any] = (await http.get(accepted.json()["status_url"])).json()
+            if job["status"] in ("succeeded", "failed", "cancelled"):
+                return job
+            await anyio.sleep(0.2)
+
+
+@pytest.mark.anyio
+async def test_a_tracklist_imported_for_a_mix_yields_a_cue_that_validates(
+    system: System, tmp_path: Path
+) -> None:
+    mix = _write_mix(tmp_path / "mix.wav")
+    rid = _recording_id(mix)
+    mix = mix.replace(system.library / mix.name)
+    starts = [index * SECONDS_EACH for index in range(len(LOOPS))]
+    text = "# title: Demo Mix\n" + "".join(
+        f"[00:{start:02.0f}] {loop.artist} - {loop.title}\n"
+        for start, loop in zip(starts, LOOPS, strict=True)
+    )
+    # A long read timeout: the process answers nothing for a few seconds while the first
+    # analysis starts its worker process (longer on a busy machine).
+    async with httpx.AsyncClient(
+        base_url=f"http://{system.url}", headers=system.headers, timeout=30
+    ) as http:
+        with anyio.fail_after(30):
+            while rid not in {r["id"] for r in (await http.get("/v1/recordings")).json()["items"]}:
+                await anyio.sleep(0.2)
+        imported = await http.post(
+            "/v1/tracklists", json={"recording_id": rid, "source": {"content": text}}
+        )
+        assert imported.status_code == 201, imported.text
+        tracklist = imported.json()
+        generated = await _job(
+            http, await http.post(f"/v1/tracklists/{tracklist['id']}/cue", json={})
+        )
+        assert generated["status"] == "succeeded", generated
+        cue_file_id = generated["result"]["reply"]["cue_file_id"]
+        download = await http.get(f"/v1/cue-files/{cue_file_id}/download")
+        validated = await _job(
+            http,
+            await http.post(
+                "/v1/cue/validate", json={"cue_file_id": cue_file_id, "audio_file_path": str(mix)}
+            ),
+        )
+        batch = await _job(
+            http,
+            await http.post(
+                "/v1/cue/generate/batch",
+                json={"tracklist_ids": [tracklist["id"]], "formats": ["standard", "rekordbox"]},
+            ),
+        )
+        with page_site() as site:
+            url = f"{site.url}/tracklist/set.html"
+            fetched = await http.post("/v1/tracklists", json={"source": {"url": url}})
+
+    assert tracklist["mix_recording_id"] == rid
+    assert [e["start_s"] for e in tracklist["entries"]] == starts
+    assert download.status_code == 200
+    data = download.content
+    assert download.headers["x-checksum-sha256"] == hashlib.sha256(data).hexdigest()
+    assert validated["status"] == "succeeded", validated
+    assert validated["result"]["is_valid"] is True
+    assert validated["result"]["errors"] == []
+    assert validated["result"]["checksum_matches"] is True
+    report = validate_cue(data, profile="standard", audio_path=mix)
+    assert report.is_valid, report.errors
+    sheet = parse_cue(data).sheet
+    assert [(t.performer, t.title) for t in sheet.tracks] == [(lp.artist, lp.title) for lp in LOOPS]
+    assert [t.start.to_seconds() if t.start else None for t in sheet.tracks] == starts
+    assert batch["status"] == "succeeded", batch
+    [item] = batch["result"]["items"]
+    assert [r["format"] for r in item["results"]] == ["standard", "rekordbox"]
+    assert len(item["cue_file_ids"]) == 2
+    assert fetched.status_code == 201, fetched.text
+    assert len(fetched.json()["entries"]) == PAGE_TRACKS

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     """Origins a WebSocket may be opened from, comma-separated; unset allows any."""
     api_rate_limit_per_minute: int | None = Field(default=600, ge=1)
     """Requests per minute per client on the ``/v1`` routes; unset (empty) for no limit."""
+    api_tracklist_fetch_interval_s: float = Field(default=3.0, ge=0)
+    """Least pause, in seconds, between two requests of the API's tracklist fetcher to one
+    host (``POST /v1/tracklists`` with a ``source.url``); 1001tracklists.com always gets
+    at least 3 s, whatever is set. Fetched pages are cached under ``data_dir``."""
     library_roots: list[str] = Field(default_factory=list)
     """The music folders the watcher scans and watches, e.g.
     ``TRACKTION_LIBRARY_ROOTS='["/music", "/downloads"]'``."""

@@ -22,9 +22,18 @@ from .runtime import SERVICES, build_service, open_ports, run_until_signalled
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from tracktion.core.tracklists import TracklistFetcher
+
     from .api import ApiOptions
 
-__all__ = ["SystemInfo", "admin_token", "api_options", "data_dir", "run_system"]
+__all__ = [
+    "SystemInfo",
+    "admin_token",
+    "api_options",
+    "data_dir",
+    "run_system",
+    "tracklist_fetcher",
+]
 
 log = logging.getLogger("tracktion.services")
 
@@ -64,8 +73,26 @@ def admin_token(directory: Path) -> tuple[str, bool]:
     return token, True
 
 
-def api_options(settings: Settings, tokens: tuple[str, ...]) -> ApiOptions:
-    """The API's options from the settings (``tokens`` already resolved)."""
+def tracklist_fetcher(settings: Settings) -> TracklistFetcher:
+    """The fetcher of the API's tracklist URL imports: pages cached under
+    ``<data dir>/pages`` (beside the tracklist service's), one request per host every
+    ``api_tracklist_fetch_interval_s`` at most. The caller closes it."""
+    from tracktion.core.tracklists import TracklistFetcher
+
+    return TracklistFetcher(
+        cache_dir=data_dir(settings) / "pages",
+        min_interval_s=settings.api_tracklist_fetch_interval_s,
+    )
+
+
+def api_options(
+    settings: Settings,
+    tokens: tuple[str, ...],
+    *,
+    tracklist_fetcher: TracklistFetcher | None = None,
+) -> ApiOptions:
+    """The API's options from the settings (``tokens`` already resolved); URL imports of
+    tracklists use ``tracklist_fetcher`` (none: they are refused)."""
     from .api import ApiOptions
 
     return ApiOptions(
@@ -75,6 +102,7 @@ def api_options(settings: Settings, tokens: tuple[str, ...]) -> ApiOptions:
             None if settings.api_ws_origins is None else tuple(settings.api_ws_origins)
         ),
         rate_limit_per_minute=settings.api_rate_limit_per_minute,
+        tracklist_fetcher=tracklist_fetcher,
     )
 
 
@@ -89,6 +117,7 @@ async def run_system(
 
     The watcher runs only when ``settings.library_roots`` names folders. The API token is
     the configured one(s), else the admin token of the data directory when auth is on.
+    The API imports tracklists from URLs with :func:`tracklist_fetcher`, closed at the end.
     """
     from .api import create_app
     from .api.server import serve
@@ -101,9 +130,9 @@ async def run_system(
     elif tokens:
         token = tokens[0]
     chosen = tuple(n for n in services if n != "watcher" or settings.library_roots)
-    async with open_ports(settings) as ports:
+    async with open_ports(settings) as ports, tracklist_fetcher(settings) as fetcher:
         built = [build_service(name, ports) for name in chosen]
-        app = create_app(ports, api_options(settings, tokens))
+        app = create_app(ports, api_options(settings, tokens, tracklist_fetcher=fetcher))
 
         def started(host: str, port: int) -> None:
             info = SystemInfo(

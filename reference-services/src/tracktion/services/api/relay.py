@@ -16,7 +16,10 @@ The relay also consumes the ``api`` work queues of the CUE generation replies
 (``cue.generation.complete`` and ``cue.generation.batch.complete``), competing
 with the other API instances: the tracklist service already finished the job in the
 transaction that made the reply, so a reply only finishes a job still open, and is
-otherwise acknowledged (the queues must not grow without a reader).
+otherwise acknowledged (the queues must not grow without a reader). A batch reply whose
+correlation id names a batch job of the API (``POST /v1/cue/generate/batch``) also
+settles that job: its progress, and its result once every tracklist is done (see
+:mod:`.cue_batches`).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from tracktion.core.catalog import (
     JobStatus,
 )
 
+from .cue_batches import settle_batch
 from .metrics import ApiMetrics
 from .websocket import ConnectionManager
 
@@ -193,7 +197,8 @@ class BusRelay:
             self._metrics.errors.labels("relay_jobs_backlog").inc()
 
     async def _handle_reply(self, delivery: Delivery) -> None:
-        """Finish the job of a CUE generation reply if it is still open."""
+        """Finish the job of a CUE generation reply if it is still open; settle the API
+        batch job a batch reply belongs to."""
         match delivery.message:
             case CueGenerationComplete() as reply:
                 job_id, error = reply.job_id, reply.error
@@ -211,6 +216,9 @@ class BusRelay:
                 result={"reply": reply.model_dump(mode="json")},
                 error=None if reply.success else (error or "failed"),
             )
+        batch = reply.correlation_id
+        if isinstance(reply, BatchCueGenerationComplete) and batch is not None and batch != job_id:
+            await settle_batch(self._catalog, batch)
 
     async def _track_jobs(self) -> None:
         while True:

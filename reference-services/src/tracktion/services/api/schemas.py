@@ -26,6 +26,8 @@ from tracktion.core.tracklists import Tracklist as EntryList
 __all__ = [
     "AnalysisSummary",
     "CandidateOut",
+    "CueBatchAccepted",
+    "CueBatchItemAccepted",
     "CueFileOut",
     "EntryCandidatesOut",
     "FeatureOut",
@@ -445,6 +447,24 @@ class JobAccepted(_Out):
     status: str = "queued"
     status_url: str
     message_id: str = Field(description="The bus message id of the request.")
+
+
+class CueBatchItemAccepted(_Out):
+    """One tracklist of an accepted batch: its own job and the request published for it."""
+
+    tracklist_id: UUID
+    job_id: UUID = Field(description="The tracklist's job (the request's batch_job_id).")
+    message_id: str = Field(description="The bus message id of the tracklist's request.")
+
+
+class CueBatchAccepted(_Out):
+    """A batch accepted: follow it at ``/v1/jobs/{job_id}``; its result lists every
+    tracklist's outcome once all are done."""
+
+    job_id: UUID
+    status: str = "queued"
+    status_url: str
+    items: list[CueBatchItemAccepted]
 
 
 class HealthOut(_Out):

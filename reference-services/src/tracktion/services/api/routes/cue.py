@@ -7,15 +7,21 @@ moves the job to ``running`` and then ``succeeded`` (its result: the generation'
 the validation report, the converted file) or ``failed`` with the reason. Follow it at
 ``/v1/jobs/{job_id}``; a generated or converted sheet is then at
 ``/v1/cue-files/{cue_file_id}``.
+
+A batch (``POST /v1/cue/generate/batch``) publishes one ``cue.generation.batch`` request
+per tracklist, each with a job of its own under the batch's job; the relay settles the
+batch job as the replies come (see :mod:`tracktion.services.api.cue_batches`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 from uuid import UUID
 
@@ -23,9 +29,10 @@ import anyio
 from fastapi import APIRouter, Path
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tracktion.contracts import (
+    BatchCueGenerationRequest,
     Contract,
     CueConversionRequest,
     CueFormat,
@@ -36,9 +43,17 @@ from tracktion.contracts import (
 from tracktion.core.catalog import CueFile, JobStatus
 from tracktion.core.cue import get_profile
 
+from ..cue_batches import (
+    CUE_BATCH_ITEM_JOB,
+    CUE_BATCH_JOB,
+    MAX_BATCH_TRACKLISTS,
+    BatchChild,
+    BatchPayload,
+    settle_batch,
+)
 from ..deps import Context
 from ..errors import ApiError
-from ..schemas import CueFileOut, JobAccepted
+from ..schemas import CueBatchAccepted, CueBatchItemAccepted, CueFileOut, JobAccepted
 
 __all__ = [
     "CUE_CONVERSION_JOB",
@@ -56,6 +71,8 @@ CUE_MEDIA_TYPE = "text/x-cue"
 """The media type of a downloaded sheet (with the charset of its profile's encoding)."""
 
 router = APIRouter(tags=["cue"])
+
+_C = TypeVar("_C", bound=Contract)
 
 CueFileId = Annotated[UUID, Path(description="The CUE file's id (a UUID).")]
 AudioPath = Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^[^\x00]*\S[^\x00]*$")]
@@ -84,6 +101,32 @@ class GenerateBody(BaseModel):
     audio_file_path: AudioPath | None = Field(default=None, description=_AUDIO_DOC)
 
 
+class BatchBody(BaseModel):
+    """CUE sheets to generate from the latest versions of several tracklists."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tracklist_ids: list[UUID] = Field(
+        min_length=1,
+        max_length=MAX_BATCH_TRACKLISTS,
+        description="The tracklists, each once; an unknown one fails its own item only.",
+    )
+    formats: list[CueFormat] = Field(
+        default_factory=lambda: [CueFormat.STANDARD],
+        min_length=1,
+        description="The profiles to write for every tracklist, each once.",
+    )
+    options: dict[str, Any] = Field(default_factory=dict, description=_OPTIONS_DOC)
+
+    @field_validator("tracklist_ids", "formats")
+    @classmethod
+    def _each_once(cls, values: list[Any]) -> list[Any]:
+        twice = [str(value) for value, count in Counter(values).items() if count > 1]
+        if twice:
+            raise ValueError(f"names {', '.join(twice)} more than once")
+        return values
+
+
 class ValidateBody(BaseModel):
     """A stored CUE sheet to validate."""
 
@@ -109,6 +152,18 @@ def _accepted(job_id: UUID, message_id: str) -> JobAccepted:
     return JobAccepted(job_id=job_id, status_url=f"/v1/jobs/{job_id}", message_id=message_id)
 
 
+def _contract(build: Callable[[], _C]) -> _C:
+    """``build()``; a body value the contract refuses is a ``RequestValidationError`` (422)."""
+    try:
+        return build()
+    except ValidationError as exc:
+        errors = [
+            {**error, "loc": ("body", *(_BODY_NAMES.get(str(p), p) for p in error["loc"]))}
+            for error in exc.errors(include_url=False, include_context=False)
+        ]
+        raise RequestValidationError(errors) from None
+
+
 async def _queue(
     ctx: Context, kind: str, payload: dict[str, Any], request: Callable[[UUID], Contract]
 ) -> JobAccepted:
@@ -117,14 +172,7 @@ async def _queue(
     Raises ``RequestValidationError`` (422) when the contract refuses a body value.
     """
     job_id = uuid.uuid4()
-    try:
-        message = request(job_id)
-    except ValidationError as exc:
-        errors = [
-            {**error, "loc": ("body", *(_BODY_NAMES.get(str(p), p) for p in error["loc"]))}
-            for error in exc.errors(include_url=False, include_context=False)
-        ]
-        raise RequestValidationError(errors) from None
+    message = _contract(lambda: request(job_id))
     catalog = ctx.ports.catalog
     await catalog.create_job(kind, job_id=job_id, correlation_id=job_id, payload=payload)
     try:
@@ -183,6 +231,85 @@ async def generate(
             job_id=job_id,
         ),
     )
+
+
+def _batch_request(
+    body: BatchBody, tracklist_id: UUID, batch_id: UUID, timestamp: datetime
+) -> BatchCueGenerationRequest:
+    """The request for one tracklist of a batch: a job of its own, the batch's id as the
+    correlation id (the reply carries it back to the batch)."""
+    return BatchCueGenerationRequest(
+        message_id=uuid.uuid4(),
+        timestamp=timestamp,
+        correlation_id=batch_id,
+        tracklist_id=tracklist_id,
+        formats=body.formats,
+        options=body.options,
+        batch_job_id=uuid.uuid4(),
+    )
+
+
+@router.post(
+    "/v1/cue/generate/batch",
+    response_model=CueBatchAccepted,
+    status_code=202,
+    summary="Generate CUE sheets for several tracklists",
+)
+async def generate_batch(ctx: Context, body: BatchBody) -> CueBatchAccepted:
+    """Queue one ``cue.generation.batch`` request per tracklist (its latest version, in
+    every format asked), each with a job of its own (``items``). The batch's job shows
+    how many are done; when all are, its result lists each tracklist's outcome in
+    request order (``cue_file_ids``, the per-format results, or the error), and it has
+    succeeded if every tracklist did, else failed naming those that did not."""
+    batch_id = uuid.uuid4()
+    timestamp = datetime.now(UTC)
+    messages = [
+        _contract(partial(_batch_request, body, tracklist_id, batch_id, timestamp))
+        for tracklist_id in body.tracklist_ids
+    ]
+    payload = BatchPayload(
+        formats=[fmt.value for fmt in body.formats],
+        options=body.options,
+        items=[BatchChild(tracklist_id=m.tracklist_id, job_id=m.batch_job_id) for m in messages],
+    )
+    catalog = ctx.ports.catalog
+    async with catalog.transaction() as tx:  # every child exists before any reply can come
+        await tx.create_job(
+            CUE_BATCH_JOB,
+            job_id=batch_id,
+            correlation_id=batch_id,
+            payload=payload.model_dump(mode="json"),
+        )
+        for message in messages:
+            await tx.create_job(
+                CUE_BATCH_ITEM_JOB,
+                job_id=message.batch_job_id,
+                correlation_id=batch_id,
+                payload={
+                    "tracklist_id": str(message.tracklist_id),
+                    "formats": payload.formats,
+                    "options": body.options,
+                },
+            )
+    items = []
+    for index, message in enumerate(messages):
+        try:
+            message_id = await ctx.ports.bus.publish(message)
+        except TracktionError as exc:
+            for unsent in messages[index:]:
+                await catalog.update_job(
+                    unsent.batch_job_id, status=JobStatus.FAILED, error=f"not queued: {exc}"
+                )
+            await settle_batch(catalog, batch_id)
+            raise
+        items.append(
+            CueBatchItemAccepted(
+                tracklist_id=message.tracklist_id,
+                job_id=message.batch_job_id,
+                message_id=message_id,
+            )
+        )
+    return CueBatchAccepted(job_id=batch_id, status_url=f"/v1/jobs/{batch_id}", items=items)
 
 
 @router.post(
