@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
@@ -296,3 +298,69 @@ async def test_mood_and_genre_are_tagged_when_requested(
         stored = await load_results(tx, recording_id)
     assert stored is not None
     assert stored.genre == complete.results.genre
+
+
+_LOOP_PROBE = """
+import sys, time
+from pathlib import Path
+
+import anyio
+
+from tests.audio.signals import techno, write_wav
+from tests.services.test_analysis_service import (
+    OBSERVER, Observer, add_file, file_analyze, observed_topology,
+)
+from tracktion.contracts import AnalysisCompleteEvent
+from tracktion.core.bus import InMemoryBus
+from tracktion.core.catalog import open_catalog
+from tracktion.services.analysis import AnalysisOptions, AnalysisService
+
+
+async def main() -> None:
+    work = Path(sys.argv[1])
+    catalog = await open_catalog(f"sqlite+aiosqlite:///{work / 'catalog.db'}")
+    async with catalog, InMemoryBus(observed_topology()) as bus:
+        await bus.declare()
+        observer = Observer()
+        await bus.subscribe(OBSERVER, observer)
+        track = write_wav(work / "techno.wav", techno(8.0, 22050, bpm=128.0), 22050)
+        recording_id, xxh = await add_file(catalog, track)
+        service = AnalysisService(bus, catalog, AnalysisOptions(workers=1))
+        longest = 0.0
+
+        async def tick() -> None:
+            nonlocal longest
+            last = time.monotonic()
+            while True:
+                await anyio.sleep(0.02)
+                now = time.monotonic()
+                longest, last = max(longest, now - last), now
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(tick)
+            group.start_soon(service.run)
+            await bus.publish(file_analyze(recording_id, track, xxh))
+            await observer.wait_for(AnalysisCompleteEvent, timeout=90)
+            group.cancel_scope.cancel()
+        print(f"longest stall {longest:.3f}")
+
+
+if __name__ == "__main__":
+    anyio.run(main)
+"""
+
+
+def test_starting_the_pool_never_stalls_the_event_loop(tmp_path: Path) -> None:
+    # A fresh interpreter, so that the fork server really starts (it imports the whole
+    # analysis stack, seconds) while a file waits: the event loop the service shares
+    # with the API must keep turning meanwhile.
+    done = subprocess.run(
+        [sys.executable, "-c", _LOOP_PROBE, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    longest = float(done.stdout.split()[-1])
+    assert longest < 0.5, done.stdout

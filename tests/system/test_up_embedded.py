@@ -169,11 +169,7 @@ async def test_a_tracklist_imported_for_a_mix_yields_a_cue_that_validates(
         f"[00:{start:02.0f}] {loop.artist} - {loop.title}\n"
         for start, loop in zip(starts, LOOPS, strict=True)
     )
-    # A long read timeout: the process answers nothing for a few seconds while the first
-    # analysis starts its worker process (longer on a busy machine).
-    async with httpx.AsyncClient(
-        base_url=f"http://{system.url}", headers=system.headers, timeout=30
-    ) as http:
+    async with httpx.AsyncClient(base_url=f"http://{system.url}", headers=system.headers) as http:
         with anyio.fail_after(30):
             while rid not in {r["id"] for r in (await http.get("/v1/recordings")).json()["items"]}:
                 await anyio.sleep(0.2)

@@ -101,6 +101,13 @@ class AnalysisService:
         self._executor = _executor(self._options.workers)
         subscriptions: list[Subscription] = []
         try:
+            if self._executor is not None:
+                # Starting the fork server imports the analysis stack (seconds): in a
+                # thread, so that a process sharing this event loop (the API of
+                # ``tracktion up``) keeps answering meanwhile.
+                await anyio.to_thread.run_sync(
+                    _start_workers, self._executor, self._options.workers, abandon_on_cancel=True
+                )
             # Room beyond the pool's size lets a cancellation overtake waiting work.
             prefetch = max(self._options.workers, 1) * 2
             for queue in queues:  # one by one: a failure leaves the earlier ones to cancel
@@ -195,9 +202,11 @@ class AnalysisService:
         if self._executor is None:  # handle() called directly, without run()
             return await anyio.to_thread.run_sync(worker.analyze, job)
         executor = self._executor
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(executor, worker.analyze, job)
+            # Submitted from a thread: a submission may start a worker process (or, after
+            # a crash, the fork server again), which must not stall the event loop.
+            future = await anyio.to_thread.run_sync(executor.submit, worker.analyze, job)
+            return await asyncio.wrap_future(future)
         except BrokenProcessPool as exc:
             # A worker died (killed, or a decoder crashed): every analysis it held fails
             # with this. Replace the pool once and let the bus retry the messages.
@@ -389,6 +398,12 @@ def _executor(workers: int) -> Executor | None:
     # Workers fork from a server that imported the analysis stack once.
     context.set_forkserver_preload([worker.__name__])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def _start_workers(executor: Executor, workers: int) -> None:
+    """Start the pool's fork server and worker processes (blocking: run in a thread)."""
+    for future in [executor.submit(worker.algorithm_version) for _ in range(workers)]:
+        future.result()
 
 
 def _now() -> datetime:
