@@ -55,3 +55,16 @@ def test_every_variable_is_a_setting() -> None:
         | {"library_roots": ["/music"]}
     )
     assert settings.broker_url.startswith("amqp://")
+
+
+def test_the_api_reads_the_cue_files_the_tracklist_service_writes() -> None:
+    # The tracklist service writes sheets under <data dir>/cue and the API serves them
+    # from the path it records: both containers must see one volume at the data dir.
+    compose = _compose()
+    data_dir = compose["x-tracktion"]["environment"]["TRACKTION_DATA_DIR"]
+    mounts = {
+        name: {volume.split(":")[1]: volume.split(":")[0] for volume in spec.get("volumes", [])}
+        for name, spec in compose["services"].items()
+    }
+    assert mounts["tracklist"][data_dir] == mounts["api"][data_dir]
+    assert mounts["tracklist"][data_dir] in compose["volumes"]
