@@ -16,6 +16,7 @@ __all__ = [
     "CHORALES",
     "FOLK",
     "HELD_OUT_SETS",
+    "HYMNS",
     "MANIFEST_VERSION",
     "SYNTHETIC",
     "Manifest",
@@ -29,6 +30,9 @@ SYNTHETIC = "synthetic"
 """Set name of the tracks composed by ``compose.py``."""
 FOLK = "folk"
 """Set name of the music21 folk songs: real compositions, never used for tuning."""
+HYMNS = "hymns"
+"""Set name of the four-part hymns composed by ``hymns.py``: sustained polyphony to tune
+on, in place of the held-out chorales."""
 CHORALES = "chorales"
 """Set name of the music21 Bach chorales: the held-out set (``chorales.py``)."""
 HELD_OUT_SETS = frozenset({CHORALES})
@@ -42,7 +46,7 @@ class Track:
 
     Attributes:
         id: Unique, stable name (also the file's stem).
-        set: ``synthetic``, ``folk`` or ``chorales`` (held out).
+        set: ``synthetic``, ``folk``, ``hymns`` or ``chorales`` (held out).
         genre: The DJ genre (synthetic) or ``folk``.
         path: The audio file, relative to the manifest.
         format: Container/codec name: ``mp3``, ``flac``, ``wav``, ``aiff``, ``ogg``,

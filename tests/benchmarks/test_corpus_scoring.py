@@ -19,6 +19,7 @@ from benchmarks.audio.compose import (
 )
 from benchmarks.audio.corpus import ENCODERS, FORMAT_CYCLE
 from benchmarks.audio.evaluate import Outcome, _select, aggregate
+from benchmarks.audio.hymns import compose_hymn
 from benchmarks.audio.manifest import Manifest, Mix, Track
 from benchmarks.audio.scoring import (
     Key,
@@ -281,3 +282,17 @@ def test_tempo_length_intro_and_detune_follow_the_request(genre: str) -> None:
     assert any(n.start < intro_end for n in varied.notes)  # but drums
     # However long the intro, the harmony still plays at least 30 s.
     assert (varied.length_beats - intro_end) * varied.tempo_us / 1e6 >= 30.0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_hymn_is_four_voices_in_its_key_at_its_tempo(seed: int) -> None:
+    hymn = compose_hymn(seed)
+    assert compose_hymn(seed) == hymn
+    assert {note.channel for note in hymn.notes} == {0, 1, 2, 3}
+    assert 84.0 - 0.01 <= hymn.bpm <= 132.0 + 0.01
+    assert hymn.duration_s >= 30.0
+    weights = _pitched_weights(hymn)
+    scale = set(MINOR_SCALE) | {11} if hymn.mode == "minor" else set(MAJOR_SCALE)
+    assert sum(weights[pc] for pc in scale) == pytest.approx(sum(weights))
+    # Every note starts on a beat or on the eighth after it (passing notes).
+    assert all(note.start * 2 == int(note.start * 2) for note in hymn.notes)
