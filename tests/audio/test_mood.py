@@ -45,15 +45,20 @@ def model() -> Musicnn:
     return default_analyzer().model
 
 
-def taggram(model: Musicnn, y: NDArray[np.float32]) -> NDArray[np.float32]:
-    """Per-patch probabilities, patched as musicnn does (repeat-padding a short clip)."""
+def patches(model: Musicnn, y: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Log-mel patches of a clip, patched as musicnn does (repeat-padding a short clip)."""
     frames = LogMelFrames(model)
     log_mel = np.concatenate([frames.push(y), frames.finish()])
     size = model.patch_frames
     if log_mel.shape[0] < size:
         log_mel = np.tile(log_mel, (math.ceil(size / log_mel.shape[0]), 1))[:size]
     count = log_mel.shape[0] // size
-    return model.predict(log_mel[: count * size].reshape(count, size, -1))
+    return log_mel[: count * size].reshape(count, size, -1)
+
+
+def taggram(model: Musicnn, y: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Per-patch probabilities of the numpy network."""
+    return model.predict(patches(model, y))
 
 
 def probabilities(result: MoodResult, tags: tuple[str, ...]) -> NDArray[np.float64]:

@@ -17,7 +17,9 @@ The network, for one patch of 187 log-mel frames x 96 bands:
 * back end: the max and the mean over time of the 753 front- and mid-end features, a
   dense layer of 200 ReLU units and a dense layer of one logit per tag (sigmoid).
 
-Every convolution is an ``im2col`` matrix product in float32.
+Every convolution is an ``im2col`` matrix product in float32. ``_musicnn_onnx.py`` builds
+the same network for ONNX Runtime from the arrays :class:`Musicnn` holds
+(:meth:`Musicnn.converted`).
 """
 
 from __future__ import annotations
@@ -173,6 +175,34 @@ class Musicnn:
         power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
         return log_mel(power @ self.mel_basis.T, self.log_c)
 
+    def converted(self, name: str) -> tuple[F32, F32, F32, F32]:
+        """Layer ``name``'s weight (in its ``.npz`` shape), bias, batch-norm scale and
+        shift, its filters in the checkpoint's order (undoing the reordering by the sign
+        of the scale that :meth:`predict` relies on).
+
+        Raises:
+            KeyError: there is no convolution ``name``.
+        """
+        weight, bias, scale, shift = self.layers[name]
+        if name in self.order:
+            restore = self.order[name][1]
+            weight, bias = weight[:, restore], bias[restore]
+            scale, shift = scale[restore], shift[restore]
+        return weight.reshape(self.shapes[name]), bias, scale, shift
+
+    def check_patches(self, patches: NDArray[np.floating[Any]]) -> F32:
+        """``patches`` as float32, once their shape is checked to be ``(p, patch_frames,
+        n_mels)``.
+
+        Raises:
+            ValueError: they have another shape.
+        """
+        x = np.asarray(patches, np.float32)
+        expected = (self.patch_frames, self.n_mels)
+        if x.ndim != 3 or x.shape[1:] != expected:
+            raise ValueError(f"patches have shape (p, {expected[0]}, {expected[1]}), not {x.shape}")
+        return x
+
     def predict(self, patches: F32) -> F32:
         """Tag probabilities (sigmoid outputs) of log-mel patches.
 
@@ -182,10 +212,7 @@ class Musicnn:
         Returns:
             float32 of shape ``(p, len(tags))``, each in [0, 1].
         """
-        x = np.asarray(patches, np.float32)
-        expected = (self.patch_frames, self.n_mels)
-        if x.ndim != 3 or x.shape[1:] != expected:
-            raise ValueError(f"patches have shape (p, {expected[0]}, {expected[1]}), not {x.shape}")
+        x = self.check_patches(patches)
         parts = [self._logits(x[i : i + _CHUNK]) for i in range(0, x.shape[0], _CHUNK)]
         logits = np.concatenate(parts) if parts else np.zeros((0, len(self.tags)), np.float32)
         return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
