@@ -242,21 +242,32 @@ _VOICES = (48, 55, 60, 67)
 _MAJOR = (0, 2, 4, 5, 7, 9, 11)
 
 
-def _voice_tone(freq: float, seconds: float, sr: int, rng: np.random.Generator) -> F64:
-    """A held organ/choir note: six partials, 150 ms attack, 0.6 % vibrato at 5.5 Hz."""
+def _voice_tone(
+    freq: float, seconds: float, sr: int, rng: np.random.Generator, attack_s: float, vibrato: float
+) -> F64:
+    """A held organ/choir note: six partials, a linear attack, vibrato at 5.5 Hz."""
     t = np.arange(int(seconds * sr)) / sr
-    vibrato = 1.0 + 0.006 * np.sin(2 * np.pi * 5.5 * t + rng.uniform(0.0, 2 * np.pi))
-    phase = 2 * np.pi * np.cumsum(freq * vibrato) / sr
+    vibrato_curve = 1.0 + vibrato * np.sin(2 * np.pi * 5.5 * t + rng.uniform(0.0, 2 * np.pi))
+    phase = 2 * np.pi * np.cumsum(freq * vibrato_curve) / sr
     partials = sum(np.sin(k * phase) * 0.6 ** (k - 1) for k in range(1, 7) if k * freq < sr / 2)
-    envelope = np.minimum(t / 0.15, 1.0) * np.minimum((seconds - t) / 0.03, 1.0)
+    envelope = np.minimum(t / attack_s, 1.0) * np.minimum((seconds - t) / 0.03, 1.0)
     tone: F64 = partials * envelope
     return tone
 
 
-def chorale(bpm: float, seconds: float, sr: int, *, seed: int = 0) -> NDArray[np.float32]:
+def chorale(
+    bpm: float,
+    seconds: float,
+    sr: int,
+    *,
+    seed: int = 0,
+    attack_s: float = 0.15,
+    vibrato: float = 0.006,
+) -> NDArray[np.float32]:
     """Four voices moving on quarter notes at ``bpm`` (sometimes a half or an eighth), each
     holding its note across a beat four times in ten (tied: no new onset), every fourth
-    bar ending on a half note; see the module doc."""
+    bar ending on a half note; see the module doc. A choir: longer ``attack_s`` and a
+    wider ``vibrato`` (relative frequency deviation)."""
     rng = np.random.default_rng(seed)
     beat = 60.0 / bpm
     n = int(seconds * sr)
@@ -278,7 +289,8 @@ def chorale(bpm: float, seconds: float, sr: int, *, seed: int = 0) -> NDArray[np
             count += 1
         for start, length, note_step in notes:
             midi = base + 12 * (int(note_step) // 7) + _MAJOR[int(note_step) % 7]
-            tone = _voice_tone(440.0 * 2.0 ** ((midi - 69) / 12), length * beat + 0.02, sr, rng)
+            freq = 440.0 * 2.0 ** ((midi - 69) / 12)
+            tone = _voice_tone(freq, length * beat + 0.02, sr, rng, attack_s, vibrato)
             first = int(start * beat * sr)
             stop = min(first + tone.size, y.size)
             y[first:stop] += 0.15 * tone[: stop - first]

@@ -14,6 +14,7 @@ from tracktion.audio.errors import AudioError, ErrorCode
 from tracktion.audio.results import TempoResult
 from tracktion.audio.tempo import MIN_DURATION_S, TempoAnalyzer, estimate_tempo
 
+from .meter_synth import chorale
 from .synth import GENRES, TYPICAL_BPM, click_track, drum_loop, melody, tempo_ramp
 
 SR = 22050
@@ -392,3 +393,52 @@ def test_synthetic_signals_are_deterministic() -> None:
     assert not np.array_equal(a, c)
     assert a.dtype == np.float32
     assert a.shape == (3 * SR,)
+
+
+@pytest.mark.parametrize("kind", ["white", "brown", "clicks"])
+def test_noise_is_never_pitched(kind: str) -> None:
+    rng = np.random.default_rng(3)
+    n = 12 * SR
+    signals = {
+        "white": 0.1 * rng.standard_normal(n),
+        "brown": np.cumsum(rng.standard_normal(n)) * 0.002,
+        "clicks": np.where(rng.random(n) < 3 / SR, 0.9, 0.0) + 0.001 * rng.standard_normal(n),
+    }
+    analyzer = TempoAnalyzer(SR)
+    analyzer.update(signals[kind].astype(np.float32))
+    flatness = analyzer.flatness()
+    assert flatness is not None
+    assert flatness > tempo_module.PITCHED_FLATNESS + 0.1
+
+
+def test_notes_are_pitched_and_the_flatness_ignores_the_block_split() -> None:
+    y = chorale(96.0, 12.0, SR, seed=1)
+    whole = TempoAnalyzer(SR)
+    whole.update(y)
+    split = TempoAnalyzer(SR)
+    for block in np.array_split(y, 13):
+        split.update(block)
+    assert whole.flatness() == split.flatness()
+    assert (whole.flatness() or 1.0) < tempo_module.PITCHED_FLATNESS
+    silent = TempoAnalyzer(SR)
+    silent.update(np.zeros(5 * SR, dtype=np.float32))
+    assert silent.flatness() is None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pitched_audio_trusts_a_weaker_tonal_periodicity(seed: int) -> None:
+    # A beat in the tonal flux alone (100 BPM) under enough noise that its periodicity
+    # scores 0.05-0.10: trusted for pitched audio (a choir), not for unpitched or unknown.
+    rng = np.random.default_rng(seed)
+    fps = SR / 256
+    t = np.arange(int(30 * fps)) / fps
+    bands = rng.exponential(1.0, (t.size, 3))
+    level = np.full(t.size, 10.0)
+    tonal = np.exp(-((t % 0.6) / 0.05)) + 0.6 * rng.exponential(1.0, t.size)
+    unknown = tempo_module.analyze_envelope(bands, level, fps, tonal=tonal)
+    noisy = tempo_module.analyze_envelope(bands, level, fps, tonal=tonal, flatness=0.6)
+    pitched = tempo_module.analyze_envelope(bands, level, fps, tonal=tonal, flatness=0.3)
+    assert unknown.bpm is None
+    assert noisy.bpm is None
+    assert pitched.bpm == pytest.approx(100.0, abs=0.5)
+    assert tempo_module.MIN_PITCHED_CONFIDENCE <= pitched.confidence < tempo_module.MIN_CONFIDENCE
