@@ -9,7 +9,8 @@ probability difference. The last lines sum CPU time over all files, per minute o
   decoded by ``tracktion.audio.load`` (the weights are loaded and the ONNX Runtime
   session made before timing; decoding is not timed; resampling and the log-mel front
   end are). ``numpy`` uses as many BLAS threads as OpenBLAS starts by default (one per
-  core, as the analysis runs today), ``numpy-1`` one (``threadpoolctl``), ``onnx`` ONNX
+  core, as a call in a notebook does), ``numpy-1`` one (``threadpoolctl``, as every worker
+  of a batch or of the analysis service does), ``onnx`` ONNX
   Runtime with one thread (its default);
 * ``tensorflow``: musicnn's own graph and checkpoint (``musicnn.models``, run through
   ``scripts/convert_musicnn_weights.py``), on ``librosa.load(sr=16000)`` and musicnn's

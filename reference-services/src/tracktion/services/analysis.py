@@ -29,6 +29,7 @@ from uuid import UUID
 
 import anyio
 
+from tracktion.audio.batch import init_worker
 from tracktion.contracts import (
     AnalysisCancellation,
     AnalysisCompleteEvent,
@@ -397,7 +398,7 @@ def _executor(workers: int) -> Executor | None:
     context = multiprocessing.get_context("forkserver")
     # Workers fork from a server that imported the analysis stack once.
     context.set_forkserver_preload([worker.__name__])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker)
 
 
 def _start_workers(executor: Executor, workers: int) -> None:
