@@ -85,8 +85,14 @@ async def land_and_wait(url: str, library: Path, tracks: list[Path]) -> dict[str
     async with connect(f"ws://{url}/v1/ws?token={TOKEN}", max_size=None) as ws:
         await ws.recv()  # welcome
         for rid in ids:
-            await ws.send(json.dumps({"type": "subscribe", "recording_id": rid}))
-            await ws.recv()
+            # The server allows a client 20 messages a second (a burst of 40): a refused
+            # subscription is sent again after a pause.
+            while True:
+                await ws.send(json.dumps({"type": "subscribe", "recording_id": rid}))
+                answer = json.loads(await ws.recv())
+                if answer.get("type") == "subscribed":
+                    break
+                await asyncio.sleep(0.1)
         for rid, path in ids.items():
             os.utime(path)  # mtime "now": the watcher's whole stability window applies
             path.replace(library / path.name)  # atomic: the watcher sees a whole file
