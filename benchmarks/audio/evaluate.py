@@ -21,7 +21,8 @@ after another:
 
 Every system analyses the first file once before its timed pass (not counted): JIT
 compilation and first-use initialisation are not what a library of thousands of files
-pays per file.
+pays per file. The systems take turns file by file (:func:`run_interleaved`), so that the
+speed ratios survive a machine whose load changes during the run.
 """
 
 from __future__ import annotations
@@ -104,35 +105,47 @@ def _cpu_seconds() -> float:
     return times.user + times.system + times.children_user + times.children_system
 
 
-def run_system(
-    name: str, analyze: Callable[[Path], Estimate], tracks: Sequence[Track], root: Path
-) -> list[Outcome]:
-    """Time ``analyze`` on every track, in order, after one untimed warm-up call."""
-    if tracks:
-        with contextlib.suppress(Exception):  # the timed pass reports it
-            analyze(root / tracks[0].path)
-    outcomes = []
+def run_interleaved(
+    runs: Sequence[tuple[str, Callable[[Path], Estimate]]], tracks: Sequence[Track], root: Path
+) -> dict[str, list[Outcome]]:
+    """Time every run on every track, track by track, after one untimed warm-up call each.
+
+    The first run (the decode floor) goes first on each track and brings the file into
+    the page cache; the others follow in an order that rotates from track to track. So a
+    machine whose load changes during the evaluation slows every system alike, and the
+    speed ratios hold even when the absolute rates do not.
+    """
+    for _, analyze in runs:
+        if tracks:
+            with contextlib.suppress(Exception):  # the timed pass reports it
+                analyze(root / tracks[0].path)
+    outcomes: dict[str, list[Outcome]] = {name: [] for name, _ in runs}
+    first, rest = list(runs[:1]), list(runs[1:])
     for index, track in enumerate(tracks, start=1):
-        wall, cpu = time.perf_counter(), _cpu_seconds()
-        error = None
-        try:
-            estimate = analyze(root / track.path)
-        except Exception as exc:  # a failure is scored as a miss, and reported
-            estimate, error = Estimate(None, None), f"{type(exc).__name__}: {exc}"
-        outcomes.append(
-            Outcome(
-                name,
-                track.id,
-                estimate.bpm,
-                estimate.key,
-                time.perf_counter() - wall,
-                _cpu_seconds() - cpu,
-                error,
-            )
-        )
+        turn = index % len(rest) if rest else 0
+        for name, analyze in first + rest[turn:] + rest[:turn]:
+            outcomes[name].append(_timed(name, analyze, root, track))
         if index % 25 == 0:
-            print(f"  {name}: {index}/{len(tracks)}", file=sys.stderr)
+            print(f"  {index}/{len(tracks)} files", file=sys.stderr)
     return outcomes
+
+
+def _timed(name: str, analyze: Callable[[Path], Estimate], root: Path, track: Track) -> Outcome:
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    error = None
+    try:
+        estimate = analyze(root / track.path)
+    except Exception as exc:  # a failure is scored as a miss, and reported
+        estimate, error = Estimate(None, None), f"{type(exc).__name__}: {exc}"
+    return Outcome(
+        name,
+        track.id,
+        estimate.bpm,
+        estimate.key,
+        time.perf_counter() - wall,
+        _cpu_seconds() - cpu,
+        error,
+    )
 
 
 def aggregate(
@@ -532,16 +545,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"not run: {name}: {error}", file=sys.stderr)
 
     started = time.perf_counter()
-    print(f"{FLOOR}: {len(tracks)} files", file=sys.stderr)
-    # The floor goes first: it also brings every file into the page cache, so that no
-    # system pays the disk for the others.
-    floor = {o.track_id: o for o in run_system(FLOOR, _decode, tracks, root)}
-    outcomes = {}
-    for system in systems:
-        print(f"{system.name}: {len(tracks)} files", file=sys.stderr)
-        outcomes[system.name] = {
-            o.track_id: o for o in run_system(system.name, system.analyze, tracks, root)
-        }
+    names = ", ".join([FLOOR, *(system.name for system in systems)])
+    print(f"{names}: {len(tracks)} files, in turn", file=sys.stderr)
+    runs = [(FLOOR, _decode), *((system.name, system.analyze) for system in systems)]
+    timed = run_interleaved(runs, tracks, root)
+    floor = {o.track_id: o for o in timed.pop(FLOOR)}
+    outcomes = {name: {o.track_id: o for o in found} for name, found in timed.items()}
 
     memory = []
     if not args.no_memory:
