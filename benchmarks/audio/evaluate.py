@@ -22,7 +22,8 @@ after another:
 Every system analyses the first file once before its timed pass (not counted): JIT
 compilation and first-use initialisation are not what a library of thousands of files
 pays per file. The systems take turns file by file (:func:`run_interleaved`), so that the
-speed ratios survive a machine whose load changes during the run.
+speed ratios survive a machine whose load changes during the run, each on one native
+thread (BLAS, OpenMP): the throughput of one core, as a pool of workers gets it.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ from importlib import metadata
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
+
+from threadpoolctl import threadpool_limits
 
 from benchmarks.audio.manifest import HELD_OUT_SETS, Manifest, Track
 from benchmarks.audio.scoring import mean, mirex_key_score, tempo_acc1, tempo_acc2
@@ -546,9 +549,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.perf_counter()
     names = ", ".join([FLOOR, *(system.name for system in systems)])
-    print(f"{names}: {len(tracks)} files, in turn", file=sys.stderr)
+    print(f"{names}: {len(tracks)} files, in turn, one native thread", file=sys.stderr)
     runs = [(FLOOR, _decode), *((system.name, system.analyze) for system in systems)]
-    timed = run_interleaved(runs, tracks, root)
+    # One thread each: throughput per core, which is what a pool of one process per core
+    # (tracktion's batch analyzer and analysis service) gets. With a free core, a
+    # system's BLAS threads would otherwise buy it wall time the pool never sees.
+    with threadpool_limits(limits=1):
+        timed = run_interleaved(runs, tracks, root)
     floor = {o.track_id: o for o in timed.pop(FLOOR)}
     outcomes = {name: {o.track_id: o for o in found} for name, found in timed.items()}
 
