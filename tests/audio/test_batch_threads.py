@@ -1,8 +1,13 @@
-"""Pool workers run the native libraries on one thread: the pool spreads the cores."""
+"""Pool workers: one native thread each (the pool spreads the cores), and no life of
+their own after the process that made the pool."""
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import subprocess
+import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 from threadpoolctl import threadpool_info
@@ -23,3 +28,42 @@ def test_a_pool_worker_uses_one_native_thread() -> None:
         threads = pool.submit(_native_threads).result(timeout=120)
     assert threads
     assert set(threads) == {1}
+
+
+_OWNER = """
+import multiprocessing, os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from tracktion.audio.batch import init_worker
+
+if __name__ == "__main__":
+    context = multiprocessing.get_context("forkserver")
+    pool = ProcessPoolExecutor(
+        1, mp_context=context, initializer=init_worker, initargs=(os.getpid(),)
+    )
+    print(pool.submit(os.getpid).result(), flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_pool_worker_ends_with_the_process_that_made_the_pool() -> None:
+    # SIGKILL leaves the pool no chance to stop its workers: each must notice by itself.
+    owner = subprocess.Popen(
+        [sys.executable, "-c", _OWNER], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    try:
+        assert owner.stdout is not None
+        worker = int(owner.stdout.readline())
+        os.kill(worker, 0)  # running
+    finally:
+        owner.kill()
+        owner.wait()
+        if owner.stdout is not None:
+            owner.stdout.close()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"pool worker {worker} outlived its killed owner")

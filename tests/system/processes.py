@@ -95,7 +95,9 @@ class Process:
 
     def _close(self) -> None:
         self._drainer.join(timeout=10)
-        if self.popen.stdout is not None:
+        # A process left behind by the killed one may still hold the pipe open; closing
+        # it under the drainer's blocked read would block here for ever.
+        if self.popen.stdout is not None and not self._drainer.is_alive():
             self.popen.stdout.close()
 
 

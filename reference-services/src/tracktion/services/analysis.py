@@ -398,7 +398,9 @@ def _executor(workers: int) -> Executor | None:
     context = multiprocessing.get_context("forkserver")
     # Workers fork from a server that imported the analysis stack once.
     context.set_forkserver_preload([worker.__name__])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=init_worker, initargs=(os.getpid(),)
+    )
 
 
 def _start_workers(executor: Executor, workers: int) -> None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -91,7 +94,7 @@ def analyze_many(
     # instead of spending seconds importing scipy and librosa itself.
     context.set_forkserver_preload([analyze_file.__module__])
     with ProcessPoolExecutor(
-        max_workers=count, mp_context=context, initializer=init_worker
+        max_workers=count, mp_context=context, initializer=init_worker, initargs=(os.getpid(),)
     ) as pool:
         pending: set[Future[BatchItem]] = set()
         for name in names:
@@ -103,14 +106,46 @@ def analyze_many(
             yield future.result()
 
 
-def init_worker() -> None:
-    """Make a pool's worker process use one thread in the native libraries (BLAS, OpenMP).
+def init_worker(owner_pid: int | None = None) -> None:
+    """Set up a pool's worker process: one native thread, and an end with its owner.
 
-    A pool runs one file per CPU already; each worker's matrix products spreading over
-    every core as well would only make the workers contend (the mood network costs a
-    third less CPU on one BLAS thread than on the default ones).
+    The worker uses one thread in the native libraries (BLAS, OpenMP): a pool runs one
+    file per CPU already, and each worker's matrix products spreading over every core as
+    well would only make the workers contend (the mood network costs a third less CPU on
+    one BLAS thread than on the default ones).
+
+    With ``owner_pid`` (the process that made the pool), the worker exits when that
+    process ends, however it ends: a pool worker waits for work on a queue whose other
+    end it also holds, so a killed owner (SIGKILL, an out-of-memory kill) would otherwise
+    leave it, its fork server and its resource tracker running for ever.
     """
     threadpool_limits(limits=1)
+    if owner_pid is not None:
+        threading.Thread(
+            target=_exit_with, args=(owner_pid,), name="owner-watch", daemon=True
+        ).start()
+
+
+def _exit_with(owner_pid: int) -> None:
+    """Wait for process ``owner_pid`` to end, then end this process at once."""
+    try:
+        descriptor = os.pidfd_open(owner_pid)
+    except (AttributeError, OSError):  # not Linux, or already gone
+        while _alive(owner_pid):
+            time.sleep(1.0)
+    else:
+        select.select([descriptor], [], [])
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def analyze_one(path: str, options: BatchOptions) -> BatchItem:
