@@ -33,6 +33,7 @@ file's layout differs (Vorbis 5.1 is L, C, R, Ls, Rs, LFE when not reordered).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Final
 
@@ -300,6 +301,30 @@ def measure_loudness(
     return meter.result()
 
 
+@functools.cache
+def _interpolator_phases(factor: int) -> NDArray[np.float32]:
+    """The phases 1..factor-1 of the true-peak interpolator, shape ``(factor - 1, taps)``:
+    a windowed sinc with its cutoff at the input's Nyquist frequency. Read-only."""
+    if factor == 1:
+        return np.zeros((0, 1), np.float32)
+    taps = _TAPS_PER_PHASE * factor + 1
+    h = signal.firwin(taps, 1.0 / factor, window=("kaiser", _KAISER_BETA))
+    padded = np.zeros(-(-taps // factor) * factor)
+    padded[:taps] = np.asarray(h, np.float64) * factor
+    phases = np.stack([padded[p::factor] for p in range(1, factor)]).astype(np.float32)
+    phases.flags.writeable = False
+    return phases
+
+
+@functools.lru_cache(maxsize=16)
+def _phase_spectra(factor: int, n: int) -> NDArray[np.complex64]:
+    """The transforms of the interpolator's phases at length ``n``, shared by every meter
+    (a file's blocks come in a few lengths, and so do the next file's). Read-only."""
+    spectra: NDArray[np.complex64] = scipy.fft.rfft(_interpolator_phases(factor), n, axis=-1)
+    spectra.flags.writeable = False
+    return spectra
+
+
 class _TruePeakMeter:
     """Polyphase interpolation, block by block.
 
@@ -311,18 +336,7 @@ class _TruePeakMeter:
     def __init__(self, sr: int, channels: int) -> None:
         self.factor = true_peak_factor(sr)
         self._peak = 0.0
-        self._spectra: NDArray[np.complex64] = np.zeros((0, 0), np.complex64)
-        if self.factor == 1:
-            self._phases = np.zeros((0, 1), np.float32)
-            self._history = np.zeros((channels, 0), np.float32)
-            return
-        taps = _TAPS_PER_PHASE * self.factor + 1
-        # A windowed sinc with its cutoff at the input's Nyquist frequency.
-        h = signal.firwin(taps, 1.0 / self.factor, window=("kaiser", _KAISER_BETA))
-        padded = np.zeros(-(-taps // self.factor) * self.factor)
-        padded[:taps] = np.asarray(h, np.float64) * self.factor
-        self._phases = np.stack([padded[p :: self.factor] for p in range(1, self.factor)])
-        self._phases = self._phases.astype(np.float32)
+        self._phases = _interpolator_phases(self.factor)
         self._history = np.zeros((channels, self._phases.shape[1] - 1), np.float32)
 
     def update(self, x: NDArray[np.floating[Any]]) -> None:
@@ -341,10 +355,8 @@ class _TruePeakMeter:
         self._history = extended[:, extended.shape[1] - held :]
 
     def _phase_spectra(self, n: int) -> NDArray[np.complex64]:
-        """The phases' transforms at length ``n`` (blocks mostly share one length)."""
-        if self._spectra.shape[-1] != n // 2 + 1:
-            self._spectra = scipy.fft.rfft(self._phases, n, axis=-1)
-        return self._spectra
+        """The phases' transforms at length ``n``."""
+        return _phase_spectra(self.factor, n)
 
     def peak(self) -> float:
         """The largest interpolated magnitude so far, including the ringing after the
