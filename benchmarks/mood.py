@@ -64,11 +64,11 @@ ENGINES: dict[str, tuple[Backend, int | None]] = {
 def run_ports(files: list[str], repeat: int) -> dict[str, dict[str, dict[str, Any]]]:
     """Each engine on each file in turn (so that a change of the machine's load affects
     them alike), keeping the least CPU time of ``repeat`` runs."""
+    from threadpoolctl import threadpool_limits
+
     from tracktion.audio import load
     from tracktion.audio.mood import MoodAnalyzer
 
-    # A dependency of librosa's scikit-learn, without type information.
-    threadpool_limits = importlib.import_module("threadpoolctl").threadpool_limits
     taggers = {}
     for engine, (backend, blas_threads) in ENGINES.items():
         try:

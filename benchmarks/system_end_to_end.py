@@ -26,14 +26,13 @@ import asyncio
 import hashlib
 import itertools
 import json
-import multiprocessing
 import os
 import statistics
 import tempfile
 import time
 import uuid
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ from websockets.asyncio.client import connect
 from tests.audio.signals import techno, write_wav
 from tests.system.processes import Process, free_port, tracktion
 from tracktion.audio import BatchOptions, analyze_file
-from tracktion.audio.batch import analyze_one
+from tracktion.audio.batch import analyze_one, process_pool
 from tracktion.core.catalog import recording_id_for
 
 SR = 22050
@@ -207,14 +206,12 @@ def batch_floor(tracks: list[Path], workers: int = 2) -> float:
     """Files per minute of the batch analyzer's worker function on ``tracks`` in a warm
     pool of ``workers`` processes (imports and JIT compilation done before timing), as
     the running system's analysis processes are: what the system could do at best."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([analyze_one.__module__])
-    options = BatchOptions()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for item in pool.map(analyze_one, [str(p) for p in tracks[:workers]], [options] * 2):
+    analyze = partial(analyze_one, options=BatchOptions())
+    with process_pool(workers) as pool:
+        for item in pool.map(analyze, [str(p) for p in tracks[:workers]]):
             assert item.error is None, item.error
         start = time.perf_counter()
-        for item in pool.map(analyze_one, [str(p) for p in tracks], [options] * len(tracks)):
+        for item in pool.map(analyze, [str(p) for p in tracks]):
             assert item.error is None, item.error
         return len(tracks) / (time.perf_counter() - start) * 60
 

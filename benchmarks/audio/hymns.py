@@ -59,11 +59,11 @@ def _progression(rng: random.Random, bars: int, beats: int) -> list[tuple[int, f
     chords: list[tuple[int, float]] = []
     for bar in range(bars):
         end_of_phrase = bar % 4 == 3
-        if end_of_phrase:
+        if end_of_phrase:  # 3 or 4 beats: the cadence's last chord holds two
             cadence = [4, 0] if rng.random() < 0.7 else [1, 4]
-            chords += [(cadence[0], beats - 2.0), (cadence[1], 2.0)] if beats > 2 else []
+            chords += [(cadence[0], beats - 2.0), (cadence[1], 2.0)]
             continue
-        degree = 0 if bar % 4 == 0 and not chords else (chords[-1][0] if chords else 0)
+        degree = chords[-1][0] if chords else 0
         for _ in range(beats):
             degree = rng.choice(_NEXT_DEGREE[degree])
             chords.append((degree, 1.0))

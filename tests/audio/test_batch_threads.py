@@ -3,16 +3,14 @@ their own after the process that made the pool."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 from threadpoolctl import threadpool_info
 
-from tracktion.audio.batch import init_worker
+from tracktion.audio.batch import process_pool
 
 
 def _native_threads() -> list[int]:
@@ -23,23 +21,18 @@ def _native_threads() -> list[int]:
 
 
 def test_a_pool_worker_uses_one_native_thread() -> None:
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(1, mp_context=context, initializer=init_worker) as pool:
+    with process_pool(1) as pool:
         threads = pool.submit(_native_threads).result(timeout=120)
     assert threads
     assert set(threads) == {1}
 
 
 _OWNER = """
-import multiprocessing, os, sys, time
-from concurrent.futures import ProcessPoolExecutor
-from tracktion.audio.batch import init_worker
+import os, time
+from tracktion.audio.batch import process_pool
 
 if __name__ == "__main__":
-    context = multiprocessing.get_context("forkserver")
-    pool = ProcessPoolExecutor(
-        1, mp_context=context, initializer=init_worker, initargs=(os.getpid(),)
-    )
+    pool = process_pool(1)
     print(pool.submit(os.getpid).result(), flush=True)
     time.sleep(600)
 """

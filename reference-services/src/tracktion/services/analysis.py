@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import time
 import uuid
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,7 +28,7 @@ from uuid import UUID
 
 import anyio
 
-from tracktion.audio.batch import init_worker
+from tracktion.audio.batch import process_pool
 from tracktion.contracts import (
     AnalysisCancellation,
     AnalysisCompleteEvent,
@@ -395,12 +394,7 @@ def build(ports: Ports) -> AnalysisService:
 def _executor(workers: int) -> Executor | None:
     if workers <= 0:
         return None
-    context = multiprocessing.get_context("forkserver")
-    # Workers fork from a server that imported the analysis stack once.
-    context.set_forkserver_preload([worker.__name__])
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=init_worker, initargs=(os.getpid(),)
-    )
+    return process_pool(workers, preload=worker.__name__)
 
 
 def _start_workers(executor: Executor, workers: int) -> None:

@@ -42,7 +42,7 @@ from ._musicnn import _MIDEND, _TEMPORAL, _TIMBRAL, F32, Musicnn
 if TYPE_CHECKING:
     import onnx
 
-__all__ = ["EXTRA", "IR_VERSION", "OPSET", "MissingAudioExtraError", "OnnxMusicnn", "build_model"]
+__all__ = ["EXTRA", "IR_VERSION", "OPSET", "OnnxMusicnn", "build_model"]
 
 EXTRA = "ml"
 """The extra of ``tracktion-audio`` that installs ``onnx`` and ``onnxruntime``."""
@@ -60,22 +60,11 @@ _PATCHES_PER_RUN = 1
 by one anyway), with the least working memory (about 45 MB; 180 MB for 4)."""
 
 
-class MissingAudioExtraError(MissingExtraError):
-    """:class:`~tracktion.core.errors.MissingExtraError` for an extra of
-    ``tracktion-audio`` (the base class's message names ``tracktion-core``'s extras)."""
-
-    def __init__(self, module: str, extra: str, purpose: str) -> None:
-        self.module = module
-        self.extra = extra
-        message = f"{purpose} needs the '{module}' package: pip install 'tracktion-audio[{extra}]'"
-        super(MissingExtraError, self).__init__(message, name=module)
-
-
 def runtime() -> ModuleType:
     """Import ``onnx`` and ``onnxruntime`` and return ``onnxruntime``.
 
     Raises:
-        MissingAudioExtraError: one of them is not installed (the message names
+        MissingExtraError: one of them is not installed (the message names
             ``tracktion-audio[ml]``).
         ImportError: one is installed but fails to import (the real cause is shown).
     """
@@ -85,8 +74,11 @@ def runtime() -> ModuleType:
         except ImportError as exc:
             if exc.name is not None and exc.name.split(".")[0] != module:
                 raise  # installed but broken: show the real cause
-            raise MissingAudioExtraError(
-                module, EXTRA, "The mood tagger's ONNX Runtime backend"
+            raise MissingExtraError(
+                module,
+                EXTRA,
+                "The mood tagger's ONNX Runtime backend",
+                distribution="tracktion-audio",
             ) from exc
     return sys.modules["onnxruntime"]
 
@@ -123,7 +115,7 @@ def build_model(model: Musicnn) -> onnx.ModelProto:
     ``(p, patch_frames, n_mels)``), output ``probabilities`` (float32, ``(p, tags)``).
 
     Raises:
-        MissingAudioExtraError: ``onnx`` is not installed.
+        MissingExtraError: ``onnx`` is not installed.
     """
     runtime()
     from onnx import TensorProto, helper
@@ -191,7 +183,7 @@ class OnnxMusicnn:
         inter_op_threads: Threads running independent operators at once (1 by default).
 
     Raises:
-        MissingAudioExtraError: ``onnx`` or ``onnxruntime`` is not installed.
+        MissingExtraError: ``onnx`` or ``onnxruntime`` is not installed.
         ValueError: a thread count is below 1.
     """
 

@@ -31,7 +31,7 @@ __all__ = [
     "BatchOptions",
     "analyze_many",
     "analyze_one",
-    "init_worker",
+    "process_pool",
 ]
 
 
@@ -89,13 +89,7 @@ def analyze_many(
         for name in names:
             yield analyze_one(name, options)
         return
-    context = multiprocessing.get_context("forkserver")
-    # The fork server imports the analysis stack once; every worker forks with it loaded
-    # instead of spending seconds importing scipy and librosa itself.
-    context.set_forkserver_preload([analyze_file.__module__])
-    with ProcessPoolExecutor(
-        max_workers=count, mp_context=context, initializer=init_worker, initargs=(os.getpid(),)
-    ) as pool:
+    with process_pool(count) as pool:
         pending: set[Future[BatchItem]] = set()
         for name in names:
             pending.add(pool.submit(analyze_one, name, options))
@@ -106,24 +100,33 @@ def analyze_many(
             yield future.result()
 
 
-def init_worker(owner_pid: int | None = None) -> None:
-    """Set up a pool's worker process: one native thread, and an end with its owner.
+def process_pool(workers: int, *, preload: str = __name__) -> ProcessPoolExecutor:
+    """A pool of ``workers`` analysis processes, as :func:`analyze_many` and the analysis
+    service use.
 
-    The worker uses one thread in the native libraries (BLAS, OpenMP): a pool runs one
-    file per CPU already, and each worker's matrix products spreading over every core as
-    well would only make the workers contend (the mood network costs a third less CPU on
-    one BLAS thread than on the default ones).
-
-    With ``owner_pid`` (the process that made the pool), the worker exits when that
-    process ends, however it ends: a pool worker waits for work on a queue whose other
-    end it also holds, so a killed owner (SIGKILL, an out-of-memory kill) would otherwise
-    leave it, its fork server and its resource tracker running for ever.
+    Workers fork from a server that imported ``preload`` (a module: by default the
+    analysis stack) once, instead of each spending seconds importing scipy and librosa.
+    Each worker uses one thread in the native libraries (BLAS, OpenMP): the pool spreads
+    the cores already, and matrix products spreading over every core as well would only
+    make the workers contend (the mood network costs a third less CPU on one BLAS thread
+    than on the default ones). And each worker ends when the process that made the pool
+    ends, however it ends: a pool worker waits on a queue whose other end it also holds,
+    so a killed owner (SIGKILL, an out-of-memory kill) would otherwise leave it, its fork
+    server and its resource tracker running for ever.
     """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([preload])
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
+    )
+
+
+def _init_worker(owner_pid: int) -> None:
     threadpool_limits(limits=1)
-    if owner_pid is not None:
-        threading.Thread(
-            target=_exit_with, args=(owner_pid,), name="owner-watch", daemon=True
-        ).start()
+    threading.Thread(target=_exit_with, args=(owner_pid,), name="owner-watch", daemon=True).start()
 
 
 def _exit_with(owner_pid: int) -> None:
@@ -143,8 +146,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # alive, under another user
+        pass
     return True
 
 

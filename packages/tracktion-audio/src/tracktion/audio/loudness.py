@@ -349,14 +349,10 @@ class _TruePeakMeter:
         # wrap only into the first ``held`` outputs, which "valid" leaves out anyway.
         n = scipy.fft.next_fast_len(extended.shape[1], real=True)
         spectrum = scipy.fft.rfft(extended, n, axis=-1)
-        for phase_spectrum in self._phase_spectra(n):
+        for phase_spectrum in _phase_spectra(self.factor, n):
             y = scipy.fft.irfft(spectrum * phase_spectrum, n, axis=-1)[:, held : extended.shape[1]]
             self._peak = max(self._peak, float(np.max(y)), -float(np.min(y)))
         self._history = extended[:, extended.shape[1] - held :]
-
-    def _phase_spectra(self, n: int) -> NDArray[np.complex64]:
-        """The phases' transforms at length ``n``."""
-        return _phase_spectra(self.factor, n)
 
     def peak(self) -> float:
         """The largest interpolated magnitude so far, including the ringing after the

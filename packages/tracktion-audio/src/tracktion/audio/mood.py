@@ -41,6 +41,8 @@ import numpy as np
 import soxr
 from numpy.typing import NDArray
 
+from tracktion.core.errors import MissingExtraError
+
 from ._musicnn import LogMelFrames, Musicnn
 from .decode import stream
 from .errors import AudioError, ErrorCode
@@ -359,12 +361,12 @@ class MoodAnalyzer:
         self.network: Network = self.model
         self.backend: Literal["numpy", "onnx"] = "numpy"
         if backend != "numpy":
-            from ._musicnn_onnx import MissingAudioExtraError, OnnxMusicnn
+            from ._musicnn_onnx import OnnxMusicnn
 
             try:
                 self.network = OnnxMusicnn(self.model, intra_op_threads=threads)
                 self.backend = "onnx"
-            except MissingAudioExtraError:
+            except MissingExtraError:
                 if backend == "onnx":
                     raise
 

@@ -133,12 +133,12 @@ MIN_CONFIDENCE = 0.10
 """Below this confidence no periodicity is trusted: ``bpm`` is ``None``. White, pink and
 brown noise score 0.02-0.06, clicks at random times up to 0.09, drum loops under noise at
 0 dB SNR still above 0.3; drumless folk melodies can score as low as 0.11 and still have
-a clear tempo. Sustained chorales score 0.07-0.10 on the mixed envelope and 0.13-0.40 on
-the tonal flux alone, where noise stays under 0.05."""
+a clear tempo. Sustained four-voice chorales (the tests' synthetic ones) score 0.07-0.10
+on the mixed envelope and 0.13-0.40 on the tonal flux alone, where noise stays under 0.05."""
 
 PITCHED_FLATNESS = 0.45
 """Median whitened spectral flatness (see :meth:`TempoAnalyzer.flatness`) under which audio
-is pitched: noise of any colour, crowds and random clicks measure 0.59-0.60, drum tracks
+is pitched: noise of any colour, crowds and random clicks measure 0.58-0.62, drum tracks
 0.28-0.40, choir 0.22-0.32, strings and piano 0.09-0.15, organ 0.05."""
 MIN_PITCHED_CONFIDENCE = 0.05
 """The cut-off of the tonal flux alone for pitched audio: choirs (slow attacks, vibrato)
@@ -363,13 +363,13 @@ class TempoAnalyzer:
             frames = min(MAX_FRAMES_PER_STEP, count - first)
             start = first * self.hop
             part = span[start : start + (frames - 1) * self.hop + self.n_fft]
-            rows, self._previous = self._envelope(part, frames, self._previous)
+            # The flatness samples frames whose index in the whole stream is a multiple
+            # of FLATNESS_EVERY, so that any block split samples the same ones.
+            sampled = np.arange(-self._frames % FLATNESS_EVERY, frames, FLATNESS_EVERY)
+            rows, self._previous, flatness = self._envelope(part, frames, self._previous, sampled)
             self._chunks.append(rows)
-            # Frames whose index in the whole stream is a multiple of FLATNESS_EVERY, so
-            # that any block split samples the same ones.
-            skip = -self._frames % FLATNESS_EVERY
-            if skip < frames:
-                self._add_flatness(part, np.arange(skip, frames, FLATNESS_EVERY), rows)
+            self._flatness.append(flatness)
+            self._flatness_level.append(rows[sampled, 3])
             self._frames += frames
             # Merge equal runs, like a binary counter: few chunks, each row copied a
             # logarithmic number of times however small the blocks.
@@ -377,28 +377,16 @@ class TempoAnalyzer:
                 last = self._chunks.pop()
                 self._chunks[-1] = np.concatenate((self._chunks[-1], last))
 
-    def _add_flatness(
-        self, span: NDArray[np.float32], indices: NDArray[np.intp], rows: NDArray[np.float32]
-    ) -> None:
-        """Keep the whitened flatness (see :meth:`flatness`) and level of frames ``indices``
-        of ``span``, whose envelope rows are ``rows``."""
-        frames = np.lib.stride_tricks.sliding_window_view(span, self.n_fft)[:: self.hop][indices]
-        spectrum = scipy.fft.rfft(frames * self._window, axis=1)
-        power = np.square(np.abs(spectrum[:, self._tonal_first : self._tonal_stop]))
-        power = power.astype(np.float64) + 1e-20
-        k = FLATNESS_HALF_WIDTH
-        sums = np.cumsum(np.pad(power, ((0, 0), (k + 1, k)), mode="edge"), axis=1)
-        smooth = (sums[:, 2 * k + 1 :] - sums[:, : -(2 * k + 1)]) / (2 * k + 1)
-        white = power / np.maximum(smooth, 1e-20)
-        flatness = np.exp(np.mean(np.log(white), axis=1)) / np.mean(white, axis=1)
-        self._flatness.append(flatness.astype(np.float32))
-        self._flatness_level.append(rows[indices, 3].copy())
-
     def _envelope(
-        self, span: NDArray[np.float32], count: int, previous: NDArray[np.float32]
-    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """Envelope rows of the ``count`` frames of ``span``, and the state the next frame
-        needs: the last frame's band levels, then its compressed bin magnitudes."""
+        self,
+        span: NDArray[np.float32],
+        count: int,
+        previous: NDArray[np.float32],
+        sampled: NDArray[np.intp] | None = None,
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]]:
+        """Envelope rows of the ``count`` frames of ``span``, the state the next frame
+        needs (the last frame's band levels, then its compressed bin magnitudes), and the
+        whitened flatness (see :meth:`flatness`) of the frames ``sampled``."""
         frames = np.lib.stride_tricks.sliding_window_view(span, self.n_fft)[:: self.hop][:count]
         spectrum = scipy.fft.rfft(frames * self._window, axis=1)
         # Real and imaginary parts side by side: one square and one sum give band powers.
@@ -417,7 +405,11 @@ class TempoAnalyzer:
         tonal = squares[
             :, 2 * (self._tonal_first - self._first_bin) : 2 * (self._tonal_stop - self._first_bin)
         ]
-        compressed = np.sqrt(tonal[:, 0::2] + tonal[:, 1::2])
+        power = tonal[:, 0::2] + tonal[:, 1::2]
+        flatness = (
+            np.zeros(0, np.float32) if sampled is None else _whitened_flatness(power[sampled])
+        )
+        compressed = np.sqrt(power)
         compressed *= self._tonal_scale
         np.log1p(compressed, out=compressed)
         before = np.concatenate((previous[None, self._n_bands :], compressed[:-1]))
@@ -428,7 +420,21 @@ class TempoAnalyzer:
         np.maximum(rise, 0.0, out=rise)
         out[:, 4] = rise.mean(axis=1)
         state = np.concatenate((levels[-1], compressed[-1]))
-        return out, state
+        return out, state, flatness
+
+
+def _whitened_flatness(power: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Spectral flatness (geometric over arithmetic mean) of each row of ``power`` divided
+    by its moving average over ``2 * FLATNESS_HALF_WIDTH + 1`` bins."""
+    padded = power.astype(np.float64) + 1e-20
+    k = FLATNESS_HALF_WIDTH
+    sums = np.cumsum(np.pad(padded, ((0, 0), (k + 1, k)), mode="edge"), axis=1)
+    smooth = (sums[:, 2 * k + 1 :] - sums[:, : -(2 * k + 1)]) / (2 * k + 1)
+    white = padded / np.maximum(smooth, 1e-20)
+    flatness: NDArray[np.float32] = (
+        np.exp(np.mean(np.log(white), axis=1)) / np.mean(white, axis=1)
+    ).astype(np.float32)
+    return flatness
 
 
 def estimate_tempo(

@@ -34,13 +34,17 @@ class ConfigurationError(TracktionError, ValueError):
 
 
 class MissingExtraError(TracktionError, ImportError):
-    """An adapter needs a driver that is not installed; the message names the extra."""
+    """An adapter needs a driver that is not installed; the message names the extra (of
+    ``distribution``: ``tracktion-core`` unless another package's extra provides it)."""
 
-    def __init__(self, module: str, extra: str, purpose: str) -> None:
+    def __init__(
+        self, module: str, extra: str, purpose: str, *, distribution: str = "tracktion-core"
+    ) -> None:
         self.module = module
         self.extra = extra
+        self.distribution = distribution
         super().__init__(
-            f"{purpose} needs the '{module}' package: pip install 'tracktion-core[{extra}]'",
+            f"{purpose} needs the '{module}' package: pip install '{distribution}[{extra}]'",
             name=module,
         )
 
