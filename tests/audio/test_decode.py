@@ -26,7 +26,15 @@ from tests.audio.signals import (
     write_wav,
 )
 from tracktion.audio import decode
-from tracktion.audio.decode import Audio, load, probe, resample, resample_stream, stream
+from tracktion.audio.decode import (
+    Audio,
+    load,
+    open_stream,
+    probe,
+    resample,
+    resample_stream,
+    stream,
+)
 from tracktion.audio.errors import AudioError, ErrorCode
 
 SR = 44100
@@ -117,7 +125,7 @@ def test_lossy_formats_keep_length_channels_and_pitch(media: dict[str, Path], su
         ("aiff", "soundfile"),
         ("mp3", "soundfile"),
         ("ogg", "soundfile"),
-        ("opus", "soundfile"),
+        ("opus", "ffmpeg"),  # a third of libsndfile's time
         ("alac.m4a", "ffmpeg"),
         ("aac.m4a", "ffmpeg"),
         ("wma", "ffmpeg"),
@@ -306,11 +314,17 @@ def test_audio_rejects_wrong_shapes() -> None:
 
 
 def assert_error(path: Path, code: ErrorCode) -> AudioError:
+    """``load`` (which probes first) and ``open_stream`` (which probes with the decoder)
+    fail alike, with ``code`` and naming ``path``."""
     with pytest.raises(AudioError) as caught:
         load(path)
     assert caught.value.code is code, caught.value
     assert caught.value.path == str(path)
     assert str(path) in str(caught.value)
+    with pytest.raises(AudioError) as opened:
+        list(open_stream(path, block_s=1.0)[1])
+    assert opened.value.code is code, opened.value
+    assert opened.value.path == str(path)
     return caught.value
 
 
@@ -483,3 +497,49 @@ def test_stream_from_a_probe_equals_stream(media: dict[str, Path]) -> None:
     assert np.array_equal(direct, probed)
     with pytest.raises(ValueError, match="block_s"):
         stream_from(probe(path), block_s=0)
+
+
+@pytest.mark.parametrize(
+    "suffix",
+    ["wav", "flac", *(pytest.param(s, marks=needs_ffmpeg) for s in ("opus", "aac.m4a", "wma"))],
+)
+def test_open_stream_equals_probe_and_stream(media: dict[str, Path], suffix: str) -> None:
+    # For ffmpeg's formats the decoder's own header replaces ffprobe: same rate,
+    # channels, decoder and samples; the length agrees to a codec frame.
+    path = media[suffix]
+    info, blocks = open_stream(path, block_s=0.7)
+    probed = probe(path)
+    assert (info.sr, info.channels, info.decoder) == (probed.sr, probed.channels, probed.decoder)
+    assert info.duration_s == pytest.approx(SECONDS, abs=0.05)
+    opened = np.concatenate([block.samples for block in blocks], axis=1)
+    np.testing.assert_array_equal(opened, load(path).samples)
+    if suffix in ("aac.m4a", "wma"):
+        assert (info.container, info.codec) == {"aac.m4a": ("mp4", "aac"), "wma": ("asf", "wma")}[
+            suffix
+        ]
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("channels", [1, 6])
+def test_open_stream_takes_channels_from_the_decoder(tmp_path: Path, channels: int) -> None:
+    # mutagen reads 2 channels from the sample entry of a mono AAC file that ffmpeg wrote;
+    # the decoder's header is right, and BS.1770 loudness depends on the channel count.
+    y = np.concatenate([tone(300.0 * (i + 1), 1.0, 48000, channels=1) for i in range(channels)])
+    source = write_wav(tmp_path / "source.wav", y, 48000)
+    path = encode(source, tmp_path / "tone.m4a", ["-c:a", "aac", "-b:a", "192k"])
+    info, blocks = open_stream(path)
+    assert (info.sr, info.channels) == (48000, channels)
+    assert all(block.channels == channels for block in blocks)
+
+
+@needs_ffmpeg
+def test_open_stream_dropped_unread_stops_its_ffmpeg(media: dict[str, Path]) -> None:
+    import gc
+
+    _, blocks = open_stream(media["aac.m4a"])
+    del blocks
+    gc.collect()
+    # The decoder is reaped: no child process of this one is left running ffmpeg.
+    children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+    commands = [Path(f"/proc/{pid}/comm").read_text().strip() for pid in children]
+    assert "ffmpeg" not in commands

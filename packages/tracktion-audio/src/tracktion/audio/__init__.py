@@ -37,6 +37,7 @@ _EXPORTS = {
     "Audio": "decode",
     "AudioInfo": "decode",
     "load": "decode",
+    "open_stream": "decode",
     "probe": "decode",
     "resample": "decode",
     "stream": "decode",
@@ -114,6 +115,7 @@ __all__ = [
     "format_key",
     "load",
     "measure_loudness",
+    "open_stream",
     "parse_key",
     "probe",
     "process_cache",
@@ -146,7 +148,16 @@ if TYPE_CHECKING:
     from .analyzer import ALGORITHM_VERSION, ANALYSIS_SR, Feature, TrackAnalysis, analyze_file
     from .batch import BatchError, BatchItem, BatchOptions, analyze_many
     from .cache import AnalysisCache, content_hash, process_cache
-    from .decode import Audio, AudioInfo, load, probe, resample, stream, stream_from
+    from .decode import (
+        Audio,
+        AudioInfo,
+        load,
+        open_stream,
+        probe,
+        resample,
+        stream,
+        stream_from,
+    )
     from .energy import EnergyAnalyzer, estimate_energy
     from .errors import AudioError, ErrorCode
     from .key import KeyAnalyzer, estimate_key

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from tracktion.contracts import AnalysisResults
 
-from .decode import Audio, probe, stream_from
+from .decode import Audio, open_stream, probe
 from .energy import EnergyAnalyzer
 from .errors import AudioError, ErrorCode
 from .key import KeyAnalyzer
@@ -168,7 +168,10 @@ def analyze_file(
     """
     name = os.fspath(path)
     wanted = frozenset(Feature(feature) for feature in features)
-    info = probe(name)
+    if wanted <= {Feature.TAGS}:
+        info, blocks = probe(name), None  # nothing to decode
+    else:
+        info, blocks = open_stream(name, block_s=block_s)
     tempo = TempoAnalyzer(ANALYSIS_SR, bpm_range=bpm_range) if Feature.TEMPO in wanted else None
     key = KeyAnalyzer(ANALYSIS_SR) if Feature.KEY in wanted else None
     energy = EnergyAnalyzer(ANALYSIS_SR) if Feature.ENERGY in wanted else None
@@ -179,7 +182,7 @@ def analyze_file(
     mood = default_analyzer().stream(info.sr, path=name) if Feature.MOOD in wanted else None
     frames = 0
     try:
-        if meter is not None or mono_consumers or mood is not None:
+        if blocks is not None:
             resampler = soxr.ResampleStream(info.sr, ANALYSIS_SR, 1, dtype="float32")
 
             def feed(mono: NDArray[np.float32]) -> None:
@@ -187,7 +190,7 @@ def analyze_file(
                     for consumer in mono_consumers:
                         consumer.update(mono)
 
-            for block in _prefetched(stream_from(info, block_s=block_s)):
+            for block in _prefetched(blocks):
                 frames += block.samples.shape[1]
                 if meter is not None:
                     meter.update(block.samples)

@@ -3,10 +3,11 @@
 Decoding stands apart from computation: the analysis modules take arrays, this module
 turns files into arrays. Two decoders are tried in order:
 
-1. libsndfile (through ``soundfile``): WAV, AIFF, FLAC, Ogg Vorbis, Opus and most MP3s,
-   in process, with exact frame counts and cheap seeking.
+1. libsndfile (through ``soundfile``): WAV, AIFF, FLAC, Ogg Vorbis and most MP3s, in
+   process, with exact frame counts and cheap seeking; Opus too when ffmpeg is missing.
 2. An ``ffmpeg`` subprocess for what libsndfile cannot read (M4A with AAC or ALAC, WMA,
-   some MP3s): ``ffprobe -of json`` for the header, ``ffmpeg ... -f f32le -`` read from
+   some MP3s) and for Opus, which it decodes three times as fast: ``ffprobe -of json``
+   for the header (:func:`open_stream` does without), ``ffmpeg ... -f wav -`` read from
    the pipe in blocks. The binaries are found with :func:`shutil.which`; without them such
    files fail with :attr:`ErrorCode.UNSUPPORTED` saying that ffmpeg is needed.
 
@@ -27,6 +28,7 @@ with :attr:`Audio.partial` set.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -36,10 +38,13 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import weakref
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Final, Literal
 
+import mutagen
+import mutagen.asf
 import numpy as np
 import soundfile as sf
 import soxr
@@ -54,6 +59,7 @@ __all__ = [
     "AudioInfo",
     "ffmpeg_path",
     "load",
+    "open_stream",
     "probe",
     "resample",
     "resample_stream",
@@ -179,10 +185,60 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
     name = os.fspath(path)
     head = _check_file(name)
     try:
-        return _probe_soundfile(name)
+        return _prefer_ffmpeg(_probe_soundfile(name))
     except _RefusedError as exc:
         sf_reason = str(exc)
     return _probe_ffmpeg(name, head, sf_reason)
+
+
+def open_stream(
+    path: str | os.PathLike[str], *, block_s: float = 30.0
+) -> tuple[AudioInfo, Generator[Audio, None, None]]:
+    """Probe a file and start decoding it in one step: :func:`probe` and :func:`stream_from`.
+
+    For the formats only ffmpeg reads (M4A, ALAC, WMA, raw AAC) the header comes from the
+    decoding process itself, which states its format before the samples, instead of an
+    ``ffprobe`` process first: that saves 50-100 ms per file, about as long as decoding a
+    minute of AAC takes. The length is then the container's as ``mutagen`` reads it
+    (``None`` when it cannot), ``container`` is the kind the first bytes announce
+    (:func:`sniff_audio`) and ``codec`` ``mutagen``'s name for it, or ``unknown``.
+
+    Returns:
+        The header, and the blocks at the file's own rate and channels (see :func:`stream`).
+
+    Raises:
+        AudioError: As :func:`load`.
+        ValueError: For a non-positive ``block_s``.
+    """
+    if not block_s > 0:
+        raise ValueError(f"block_s must be positive, not {block_s}")
+    name = os.fspath(path)
+    head = _check_file(name)
+    try:
+        info = _prefer_ffmpeg(_probe_soundfile(name))
+    except _RefusedError as exc:
+        sf_reason = str(exc)
+    else:
+        return info, _checked_blocks(info, block_s, 0.0, None)
+    _ffmpeg_or_fail(name, head, sf_reason, "ffmpeg")
+    begun = _start_ffmpeg(name)
+    if isinstance(begun, str):
+        # ffmpeg cannot read it: ffprobe tells why (not audio, damaged, no audio stream).
+        _probe_ffmpeg(name, head, sf_reason)
+        raise AudioError(ErrorCode.CORRUPT, f"damaged audio: {begun}", name)
+    container, codec, duration = _container_header(name, head)
+    frames = None if duration is None else round(duration * begun.sr)
+    info = AudioInfo(
+        name,
+        begun.sr,
+        begun.channels,
+        frames,
+        None if frames is None else frames / begun.sr,
+        container,
+        codec,
+        "ffmpeg",
+    )
+    return info, _checked_blocks(info, block_s, 0.0, None, started=begun)
 
 
 def load(
@@ -426,6 +482,39 @@ def _probe_soundfile(path: str) -> AudioInfo:
     )
 
 
+def _prefer_ffmpeg(info: AudioInfo) -> AudioInfo:
+    """Opus through ffmpeg when it is installed: libopus as libsndfile's wheel bundles it
+    decodes a third as fast."""
+    if info.codec == "opus" and shutil.which("ffmpeg") is not None:
+        return dataclasses.replace(info, decoder="ffmpeg")
+    return info
+
+
+_MP4_CODECS: Final = {"mp4a.40": "aac", "mp4a.69": "mp3", "mp4a.6b": "mp3", "ac-3": "ac3"}
+
+
+def _container_header(path: str, head: bytes) -> tuple[str, str, float | None]:
+    """``(container, codec, duration_s)`` of a file only ffmpeg decodes, from ``mutagen``
+    (a fraction of a millisecond): the container as :func:`sniff_audio` names it, the
+    codec or ``unknown``, and the length unless unknown or only estimated (raw AAC)."""
+    container = sniff_audio(head) or "unknown"
+    try:
+        parsed = mutagen.File(path)
+    except Exception:  # mutagen raises many kinds for what it cannot parse
+        parsed = None
+    info = getattr(parsed, "info", None)
+    if info is None:
+        return container, "unknown", None
+    name = str(getattr(info, "codec", "") or "").lower()
+    if isinstance(parsed, mutagen.asf.ASF):
+        name = "wma"
+    codec = next((c for prefix, c in _MP4_CODECS.items() if name.startswith(prefix)), name)
+    length = _float_or_none(getattr(info, "length", None))
+    if container in _ESTIMATED_LENGTH or not length:
+        length = None
+    return container, codec or "unknown", length
+
+
 def _soundfile_blocks(
     info: AudioInfo, start: int, count: int | None, block: int
 ) -> Iterator[NDArray[np.float32]]:
@@ -527,56 +616,159 @@ def _probe_ffmpeg(path: str, head: bytes, sf_reason: str) -> AudioInfo:
     )
 
 
-def _ffmpeg_blocks(
-    info: AudioInfo, start: int, count: int | None, block: int
-) -> Iterator[NDArray[np.float32]]:
+class _Ffmpeg:
+    """A running ``ffmpeg`` decoding to 32-bit float WAV on its stdout, past the header.
+
+    The process is stopped by :meth:`close`, or when the object is collected (a stream
+    handed out by :func:`open_stream` and dropped before its first block)."""
+
+    def __init__(
+        self, process: subprocess.Popen[bytes], errors: IO[bytes], sr: int, channels: int
+    ) -> None:
+        self.process, self.errors, self.sr, self.channels = process, errors, sr, channels
+        self.close = weakref.finalize(self, _close_decoder, process, errors)
+
+    def failure(self) -> str:
+        """What ffmpeg said on stderr (its tail), for an error message."""
+        return _tail(_read_text(self.errors))
+
+
+def _start_ffmpeg(
+    path: str,
+    *,
+    start_s: float = 0.0,
+    duration_s: float | None = None,
+    sr: int | None = None,
+    channels: int | None = None,
+) -> _Ffmpeg | str:
+    """Start ffmpeg decoding ``path`` to float WAV and read the header it writes first.
+
+    The header says the rate and channels ffmpeg decodes to: the stream's own unless
+    ``sr`` and ``channels`` ask for others. So one process both probes and decodes.
+    Returns the running decoder, or what ffmpeg said when it wrote no header (it cannot
+    read the file).
+    """
     exe = shutil.which("ffmpeg")
     if exe is None:
-        raise AudioError(ErrorCode.UNSUPPORTED, "needs ffmpeg, which is not installed", info.path)
+        raise AudioError(ErrorCode.UNSUPPORTED, "needs ffmpeg, which is not installed", path)
     cmd = [exe, "-nostdin", "-hide_banner", "-v", "error"]
-    if start:
-        cmd += ["-ss", f"{start / info.sr:.6f}"]
-    if count is not None:
-        cmd += ["-t", f"{count / info.sr:.6f}"]
-    cmd += [
-        "-i", _ffmpeg_input(info.path), "-map", "0:a:0", "-vn", "-sn", "-dn",
-        "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(info.channels), "-ar", str(info.sr), "-",
-    ]  # fmt: skip
-    frame_bytes = 4 * info.channels
-    # stderr goes to a file: a pipe left unread could fill up and stall ffmpeg.
-    with tempfile.TemporaryFile() as errors:
+    if start_s:
+        cmd += ["-ss", f"{start_s:.6f}"]
+    if duration_s is not None:
+        cmd += ["-t", f"{duration_s:.6f}"]
+    cmd += ["-i", _ffmpeg_input(path), "-map", "0:a:0", "-vn", "-sn", "-dn", "-map_metadata", "-1"]
+    if channels is not None:
+        cmd += ["-ac", str(channels)]
+    if sr is not None:
+        cmd += ["-ar", str(sr)]
+    cmd += ["-fflags", "+bitexact", "-c:a", "pcm_f32le", "-f", "wav", "-"]
+    # stderr goes to a file: a pipe left unread could fill up and stall ffmpeg. The
+    # decoder outlives this call, and closes the file (see _Ffmpeg).
+    errors = tempfile.TemporaryFile()  # noqa: SIM115
+    try:
         proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors
         )
-        assert proc.stdout is not None
-        try:
-            produced = 0
-            carry = b""
-            while True:
-                chunk = proc.stdout.read(block * frame_bytes)
-                if not chunk:
-                    break
-                data = carry + chunk
-                usable = len(data) - len(data) % frame_bytes
-                carry = data[usable:]
-                if count is not None:
-                    usable = min(usable, (count - produced) * frame_bytes)
-                if usable:
-                    samples = np.frombuffer(data[:usable], dtype="<f4").reshape(-1, info.channels)
-                    produced += samples.shape[0]
-                    yield np.ascontiguousarray(samples.T, dtype=np.float32)
-            returncode = proc.wait()
-        finally:
-            _stop(proc)
-        if returncode != 0:
+    except OSError as exc:
+        errors.close()
+        raise AudioError(ErrorCode.UNSUPPORTED, f"cannot run ffmpeg: {exc}", path) from exc
+    assert proc.stdout is not None
+    try:
+        header = _wav_format(proc.stdout)
+    except BaseException:
+        _stop(proc)
+        errors.close()
+        raise
+    if header is None:
+        _stop(proc)
+        said = _tail(_read_text(errors))
+        errors.close()
+        return said or "ffmpeg decoded no audio"
+    return _Ffmpeg(proc, errors, *header)
+
+
+def _wav_format(pipe: IO[bytes]) -> tuple[int, int] | None:
+    """``(sample rate, channels)`` from the RIFF header at the start of ``pipe``, which is
+    left at the first sample; ``None`` when the stream ends before the samples start."""
+
+    def read(n: int) -> bytes | None:
+        data = pipe.read(n)
+        return data if len(data) == n else None
+
+    riff = read(12)
+    if riff is None or riff[:4] not in (b"RIFF", b"RF64") or riff[8:12] != b"WAVE":
+        return None
+    found: tuple[int, int] | None = None
+    while (chunk := read(8)) is not None:
+        tag, size = chunk[:4], int.from_bytes(chunk[4:], "little")
+        if tag == b"data":
+            return found
+        body = read(size + size % 2)  # chunks are padded to an even length
+        if body is None:
+            return None
+        if tag == b"fmt " and size >= 16:
+            channels = int.from_bytes(body[2:4], "little")
+            sr = int.from_bytes(body[4:8], "little")
+            found = (sr, channels) if sr > 0 and channels > 0 else None
+    return None
+
+
+def _ffmpeg_blocks(
+    info: AudioInfo, start: int, count: int | None, block: int, started: _Ffmpeg | None = None
+) -> Iterator[NDArray[np.float32]]:
+    """Blocks of ``info``'s file decoded by ffmpeg at ``info``'s rate and channels, from a
+    decoder already ``started`` (:func:`open_stream`) or a new one."""
+    decoder = started
+    if decoder is None:
+        begun = _start_ffmpeg(
+            info.path,
+            start_s=start / info.sr,
+            duration_s=None if count is None else count / info.sr,
+            sr=info.sr,
+            channels=info.channels,
+        )
+        if isinstance(begun, str):
+            raise _StreamBrokenError(begun)
+        decoder = begun
+    frame_bytes = 4 * info.channels
+    stdout = decoder.process.stdout
+    assert stdout is not None
+    try:
+        if (decoder.sr, decoder.channels) != (info.sr, info.channels):
             raise _StreamBrokenError(
-                _tail(_read_text(errors)) or f"ffmpeg exited with {returncode}"
+                f"ffmpeg decodes {decoder.sr} Hz x {decoder.channels}, "
+                f"not {info.sr} Hz x {info.channels}"
             )
+        produced = 0
+        carry = b""
+        while True:
+            chunk = stdout.read(block * frame_bytes)
+            if not chunk:
+                break
+            data = carry + chunk
+            usable = len(data) - len(data) % frame_bytes
+            carry = data[usable:]
+            if count is not None:
+                usable = min(usable, (count - produced) * frame_bytes)
+            if usable:
+                samples = np.frombuffer(data[:usable], dtype="<f4").reshape(-1, info.channels)
+                produced += samples.shape[0]
+                yield np.ascontiguousarray(samples.T, dtype=np.float32)
+        returncode = decoder.process.wait()
+        if returncode != 0:
+            raise _StreamBrokenError(decoder.failure() or f"ffmpeg exited with {returncode}")
+    finally:
+        decoder.close()
 
 
 def _ffmpeg_input(path: str) -> str:
     # `file:` keeps names beginning with '-' or looking like URLs ("http:...") plain files.
     return "file:" + os.path.abspath(path)
+
+
+def _close_decoder(proc: subprocess.Popen[bytes], errors: IO[bytes]) -> None:
+    _stop(proc)
+    errors.close()
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -615,12 +807,12 @@ class _StreamBrokenError(Exception):
 
 
 def _raw_blocks(
-    info: AudioInfo, start: int, count: int | None, block: int
+    info: AudioInfo, start: int, count: int | None, block: int, started: _Ffmpeg | None = None
 ) -> Iterator[NDArray[np.float32]]:
-    """Blocks from the decoder ``info`` names; a libsndfile failure before any data is
-    retried with ffmpeg when it is installed."""
+    """Blocks from the decoder ``info`` names (or the ffmpeg already ``started``); a
+    libsndfile failure before any data is retried with ffmpeg when it is installed."""
     if info.decoder == "ffmpeg":
-        yield from _ffmpeg_blocks(info, start, count, block)
+        yield from _ffmpeg_blocks(info, start, count, block, started)
         return
     produced = False
     try:
@@ -658,7 +850,11 @@ def stream_from(info: AudioInfo, *, block_s: float = 30.0) -> Generator[Audio, N
 
 
 def _checked_blocks(
-    info: AudioInfo, block_s: float, offset_s: float, duration_s: float | None
+    info: AudioInfo,
+    block_s: float,
+    offset_s: float,
+    duration_s: float | None,
+    started: _Ffmpeg | None = None,
 ) -> Generator[Audio, None, None]:
     """Yield the decoder's blocks one behind, to flag the last one ``partial`` when the
     stream ends short of its header, and to fail with CORRUPT when too little decoded."""
@@ -675,7 +871,7 @@ def _checked_blocks(
     pending: NDArray[np.float32] | None = None
     broken: str | None = None
     try:
-        for data in _raw_blocks(info, start, count, block):
+        for data in _raw_blocks(info, start, count, block, started):
             if not data.shape[1]:
                 continue
             if pending is not None:
