@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tracktion.audio._meter import _backbeat, durational_accent, percussiveness
+from tracktion.audio._meter import (
+    CLEAR_PERIODICITY,
+    PRIOR_CENTRE_BPM,
+    WEAK_PERIODICITY,
+    WEIGHT_PRIOR,
+    _backbeat,
+    choose_level,
+    durational_accent,
+    percussiveness,
+)
 from tracktion.audio.tempo import TempoAnalyzer, estimate_tempo
 
 from .meter_synth import (
@@ -165,3 +174,38 @@ def test_drums_are_percussive_and_melodies_are_not() -> None:
 
     assert percussiveness(low_activity(drum_loop("house", 124.0, 6.0, SR, seed=1))) == 1.0
     assert percussiveness(low_activity(legato_melody(100.0, 6.0, SR))) == 0.0
+
+
+def test_a_weak_periodicity_leaves_the_level_to_salience_and_prior() -> None:
+    # A choir's slow attacks leave the folded envelope noise, whose "cues" must not move
+    # the level away from the comb's peak: with a weak periodicity each level scores its
+    # salience and the prior alone; with a clear one the cues count (here hits a quarter
+    # beat after each beat of 120, which read as sixteenths).
+    rng = np.random.default_rng(7)
+    fps, bpm = 22050 / 256, 120.0
+    n = int(40 * fps)
+    phase = np.arange(n) * bpm / 60.0 / fps
+    x = rng.random((n, 3))
+    x[np.abs(np.mod(phase, 1.0) - 0.25) < 0.02] += 3.0
+    x /= x.mean(axis=0)
+    grid = 60.0 * 2.0 ** np.arange(0.0, 1.6, 0.005)
+    salience = np.exp(-(np.log2(grid / bpm) ** 2) / 2e-4) + 0.5 * np.exp(
+        -(np.log2(grid / (1.5 * bpm)) ** 2) / 2e-4
+    )
+
+    def levels(confidence: float) -> dict[float, tuple[float, float]]:
+        candidates = choose_level(
+            x, fps, phase, bpm, salience_at=(grid, salience), bpm_range=(70.0, 180.0),
+            percussive=0.0, confidence=confidence,
+        )  # fmt: skip
+        return {c.ratio: (c.salience, c.score) for c in candidates}
+
+    def prior(ratio: float) -> float:
+        return float(WEIGHT_PRIOR * 0.5 * np.log2(ratio * bpm / PRIOR_CENTRE_BPM) ** 2)
+
+    weak = levels(WEAK_PERIODICITY)
+    for ratio, (relative, score) in weak.items():
+        assert score == pytest.approx(np.log(relative) - prior(ratio))
+    assert max(weak, key=lambda ratio: weak[ratio][1]) == 1.0
+    clear = levels(CLEAR_PERIODICITY)
+    assert any(abs(clear[r][1] - np.log(clear[r][0]) + prior(r)) > 0.1 for r in clear)

@@ -639,6 +639,7 @@ def analyze_envelope(
         full=full,
         durations=None if notes is None else durational_accent(notes, fps),
         percussive=percussiveness(float(raw[:, LOW].mean()) / max(float(mean_level), 1e-12)),
+        confidence=confidence,
     )
     ratio = candidates[0].ratio if candidates else 1.0
     bpm *= ratio
