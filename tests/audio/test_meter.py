@@ -127,6 +127,21 @@ def test_sustained_chorale_without_drums_has_its_tempo(bpm: float, seed: int) ->
     assert result.beats_s.size > 0
 
 
+@pytest.mark.parametrize(
+    ("bpm", "seed", "attack_s", "vibrato"),
+    [(100.0, 0, 0.35, 0.012), (120.0, 0, 0.25, 0.012), (112.0, 2, 0.35, 0.0), (88.0, 1, 0.35, 0.0)],
+)
+def test_a_choir_keeps_the_more_confident_envelope(
+    bpm: float, seed: int, attack_s: float, vibrato: float
+) -> None:
+    # Slow attacks (a quarter to a third of a second), with a singer's vibrato or
+    # without: the mixed envelope's periodicity is trusted but weak and hears the flicker
+    # of held notes at another tempo; the tonal flux alone is more confident and right.
+    y = chorale(bpm, 30.0, SR, seed=seed, attack_s=attack_s, vibrato=vibrato)
+    result = estimate_tempo(y, SR)
+    assert result.bpm == pytest.approx(bpm, rel=0.04)
+
+
 def test_the_envelope_has_a_tonal_flux_column() -> None:
     analyzer = TempoAnalyzer(SR)
     analyzer.update(legato_melody(100.0, 6.0, SR))

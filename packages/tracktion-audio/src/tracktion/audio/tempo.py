@@ -41,7 +41,9 @@ periodicity is too weak to trust (under :data:`MIN_CONFIDENCE`), the tonal flux 
 is tried: in sustained music without drums (organ, choir, strings) the bands only
 flicker with the held notes and drown the note changes that carry the beat. Its cut-off
 is lower for pitched audio (:meth:`TempoAnalyzer.flatness`: a spectrum whose partials
-stand out, which no noise has), as choirs' slow, wavering attacks give it least.
+stand out, which no noise has), as choirs' slow, wavering attacks give it least; and for
+pitched audio whose mixed periodicity is trusted but weak (under
+:data:`TONAL_ALONE_CONFIDENCE`), the more confident of the two envelopes is kept.
 
 Frames are centred on ``i * hop`` as with ``librosa.stft(center=True)``: the stream is
 preceded by half a frame of zeros, and :meth:`TempoAnalyzer.result` finishes the last
@@ -143,6 +145,11 @@ is pitched: noise of any colour, crowds and random clicks measure 0.58-0.62, dru
 MIN_PITCHED_CONFIDENCE = 0.05
 """The cut-off of the tonal flux alone for pitched audio: choirs (slow attacks, vibrato)
 score 0.05-0.13 there, noise never counts as pitched."""
+TONAL_ALONE_CONFIDENCE = 0.3
+"""Confidence of the mixed envelope's periodicity under which, for pitched audio, the
+tonal flux alone is tried too, and kept when it is more confident: choirs and slow
+strings, whose mixed envelope hears the flicker of held notes beside the note changes.
+Drum tracks score 0.4 and more."""
 FLATNESS_EVERY = 8
 """Every this many frames enter the flatness, which is a property of the whole track."""
 FLATNESS_HALF_WIDTH = 8
@@ -516,6 +523,36 @@ def _periodicity(
     return _Periodicity(salience, times, local, confidence)
 
 
+def _tonal_alone(
+    mixed: _Periodicity,
+    notes: NDArray[np.float64] | None,
+    fps: float,
+    grid: NDArray[np.float64],
+    flatness: float | None,
+) -> tuple[NDArray[np.float64], _Periodicity] | None:
+    """The tonal flux alone (unit mean) and its periodicity, when it should replace the
+    mixed envelope's ``mixed``; else ``None``.
+
+    Sustained music without drums (organ, choir, strings): the bands' flux is the flicker
+    of held notes and hides the note changes, which the tonal flux alone still hears. It
+    is tried when the mixed periodicity is untrusted, and for pitched audio when it is
+    trusted but weak (under :data:`TONAL_ALONE_CONFIDENCE`), where the more confident of
+    the two is kept. Noise stays under 0.05 there too; drum tracks clear the cut-off with
+    every envelope. Choirs (slow attacks, vibrato) are weaker still: for pitched audio a
+    lower cut-off holds.
+    """
+    trusted = mixed.confidence >= MIN_CONFIDENCE
+    pitched = flatness is not None and flatness < PITCHED_FLATNESS
+    weak = not trusted or (pitched and mixed.confidence < TONAL_ALONE_CONFIDENCE)
+    if not weak or notes is None or notes.mean() <= 0.0:
+        return None
+    alone = notes / notes.mean()
+    found = _periodicity(alone, fps, grid)
+    cutoff = MIN_PITCHED_CONFIDENCE if pitched else MIN_CONFIDENCE
+    better = found.confidence > mixed.confidence or not trusted
+    return (alone, found) if better and found.confidence >= cutoff else None
+
+
 def _empty(confidence: float) -> TempoResult:
     empty = np.zeros(0)
     return TempoResult(
@@ -554,8 +591,10 @@ def analyze_envelope(
             :meth:`TempoAnalyzer.envelope`): the onsets of notes, soft ones included,
             which the periodicity then hears beside the bands. ``None`` leaves it out.
         flatness: The track's whitened spectral flatness (:meth:`TempoAnalyzer.flatness`);
-            under :data:`PITCHED_FLATNESS` the audio is pitched, and the tonal flux alone
-            is trusted from :data:`MIN_PITCHED_CONFIDENCE`. ``None``: not known.
+            under :data:`PITCHED_FLATNESS` the audio is pitched: the tonal flux alone
+            is trusted from :data:`MIN_PITCHED_CONFIDENCE`, and preferred when more
+            confident than a mixed periodicity under :data:`TONAL_ALONE_CONFIDENCE`.
+            ``None``: not known.
 
     Returns:
         The :class:`~tracktion.audio.results.TempoResult`: ``bpm`` is ``None`` for
@@ -604,17 +643,9 @@ def analyze_envelope(
     found = _periodicity(full, fps, grid)
     accent = x[:, LOW] + x[:, MID] + 0.25 * x[:, HIGH]
     trusted = found.confidence >= MIN_CONFIDENCE
-    if not trusted and notes is not None and notes.mean() > 0.0:
-        # Sustained music without drums (organ, choir, strings): the bands' flux is the
-        # flicker of held notes and hides the note changes, which the tonal flux alone
-        # still hears. Noise stays under 0.05 there too; drum and melody tracks never
-        # get here (they clear the cut-off with every envelope). Choirs (slow attacks,
-        # vibrato) are weaker still: for pitched audio a lower cut-off holds.
-        alone = notes / notes.mean()
-        found_alone = _periodicity(alone, fps, grid)
-        pitched = flatness is not None and flatness < PITCHED_FLATNESS
-        if found_alone.confidence >= (MIN_PITCHED_CONFIDENCE if pitched else MIN_CONFIDENCE):
-            full, found, accent, trusted = alone, found_alone, alone, True
+    alone = _tonal_alone(found, notes, fps, grid, flatness)
+    if alone is not None:
+        full, found, accent, trusted = alone[0], alone[1], alone[0], True
     confidence = found.confidence
     if not trusted:
         return _empty(confidence)
