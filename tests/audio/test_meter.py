@@ -142,6 +142,19 @@ def test_a_choir_keeps_the_more_confident_envelope(
     assert result.bpm == pytest.approx(bpm, rel=0.04)
 
 
+@pytest.mark.parametrize(
+    ("bpm", "seed", "attack_s", "vibrato"), [(112.0, 0, 0.25, 0.0), (120.0, 1, 0.25, 0.012)]
+)
+def test_a_choir_is_counted_on_its_notes(
+    bpm: float, seed: int, attack_s: float, vibrato: float
+) -> None:
+    # The mixed envelope's periodicity is too weak to trust: its bands only flicker with
+    # the held notes, so the metrical level is read off the tonal flux (read off the
+    # bands, these came out at 2/3 of their beat).
+    y = chorale(bpm, 30.0, SR, seed=seed, attack_s=attack_s, vibrato=vibrato)
+    assert estimate_tempo(y, SR).bpm == pytest.approx(bpm, rel=0.04)
+
+
 def test_the_envelope_has_a_tonal_flux_column() -> None:
     analyzer = TempoAnalyzer(SR)
     analyzer.update(legato_melody(100.0, 6.0, SR))

@@ -43,7 +43,9 @@ flicker with the held notes and drown the note changes that carry the beat. Its 
 is lower for pitched audio (:meth:`TempoAnalyzer.flatness`: a spectrum whose partials
 stand out, which no noise has), as choirs' slow, wavering attacks give it least; and for
 pitched audio whose mixed periodicity is trusted but weak (under
-:data:`TONAL_ALONE_CONFIDENCE`), the more confident of the two envelopes is kept.
+:data:`TONAL_ALONE_CONFIDENCE`), the more confident of the two envelopes is kept. When
+the mixed periodicity was not even trusted, the metrical level's cues (:mod:`._meter`)
+are read off the tonal flux too, the bands being the flicker of held notes.
 
 Frames are centred on ``i * hop`` as with ``librosa.stft(center=True)``: the stream is
 preceded by half a frame of zeros, and :meth:`TempoAnalyzer.result` finishes the last
@@ -644,7 +646,11 @@ def analyze_envelope(
     accent = x[:, LOW] + x[:, MID] + 0.25 * x[:, HIGH]
     trusted = found.confidence >= MIN_CONFIDENCE
     alone = _tonal_alone(found, notes, fps, grid, flatness)
+    cues = x  # what the metrical level's cues are read off
     if alone is not None:
+        if not trusted:
+            # The bands only flicker with held notes: the level is read off the notes.
+            cues = np.repeat(alone[0][:, None], 3, axis=1)
         full, found, accent, trusted = alone[0], alone[1], alone[0], True
     confidence = found.confidence
     if not trusted:
@@ -661,7 +667,7 @@ def analyze_envelope(
         frame_bpm = np.interp(np.arange(n) / fps, times, local)
     phase_beats = np.concatenate(([0.0], np.cumsum(frame_bpm[:-1]))) / (60.0 * fps)
     candidates = choose_level(
-        x,
+        cues,
         fps,
         phase_beats,
         bpm,
