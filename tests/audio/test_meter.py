@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,7 @@ from tracktion.audio._meter import (
     durational_accent,
     percussiveness,
 )
+from tracktion.audio.decode import load
 from tracktion.audio.tempo import TempoAnalyzer, estimate_tempo
 
 from .meter_synth import (
@@ -30,6 +33,7 @@ from .synth import drum_loop
 
 SR = 22050
 SECONDS = 15.0
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.mark.parametrize("bpm", [96.0, 120.0, 138.0])
@@ -155,11 +159,48 @@ def test_a_choir_is_counted_on_its_notes(
     assert estimate_tempo(y, SR).bpm == pytest.approx(bpm, rel=0.04)
 
 
+@pytest.mark.parametrize(
+    ("name", "bpm"), [("florid-choir-115bpm", 115.29), ("florid-choir-101bpm", 100.70)]
+)
+def test_a_rendered_choir_is_heard_by_its_chord_changes(name: str, bpm: float) -> None:
+    # A rendered choir singing florid four-part harmony (tests/audio/data/README.md): no
+    # onset envelope hears a periodicity to trust, the harmonic change alone does.
+    audio = load(DATA / f"{name}.ogg", sr=SR, mono=True)
+    result = estimate_tempo(audio.samples[0], SR)
+    assert result.bpm == pytest.approx(bpm, rel=0.04)
+    assert 0.0 < result.confidence < 0.1  # and says it is unsure
+
+
+def test_the_harmonic_change_peaks_where_slow_chords_change() -> None:
+    # Chords sung with 0.3 s attacks, one per beat at 100 BPM: the harmonic change rises
+    # right after each change, and stays near 0 while a chord holds.
+    beat = 0.6
+    t = np.arange(int(beat * SR)) / SR
+    attack = np.minimum(t / 0.3, 1.0)
+    chords = [(60, 64, 67), (65, 69, 72), (67, 71, 74), (57, 60, 64)] * 4
+    y = np.concatenate(
+        [
+            attack * sum(np.sin(2 * np.pi * 440.0 * 2 ** ((m - 69) / 12) * t) for m in c)
+            for c in chords
+        ]
+    )
+    analyzer = TempoAnalyzer(SR)
+    analyzer.update((0.2 * y).astype(np.float32))
+    change = analyzer.envelope()[:, 5]
+    assert np.all((change >= 0.0) & (change <= 1.0))
+    changes = [round(i * beat * analyzer.fps) for i in range(1, len(chords))]
+    near = [change[c : c + round(0.15 * analyzer.fps)].max() for c in changes]
+    between = [
+        change[c + round(0.3 * analyzer.fps) : c + round(0.5 * analyzer.fps)].max() for c in changes
+    ]
+    assert min(near) > 3 * max(between)  # C major after A minor keeps two notes: the least
+
+
 def test_the_envelope_has_a_tonal_flux_column() -> None:
     analyzer = TempoAnalyzer(SR)
     analyzer.update(legato_melody(100.0, 6.0, SR))
     envelope = analyzer.envelope()
-    assert envelope.shape[1] == 5
+    assert envelope.shape[1] == 6
     assert np.all(envelope[:, 4] >= 0.0)
     # Note changes every half beat at the most: the tonal flux peaks at least that often.
     peaks = np.flatnonzero(durational_accent(envelope[:, 4].astype(np.float64), analyzer.fps))

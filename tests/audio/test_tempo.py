@@ -293,7 +293,7 @@ def test_envelope_does_not_depend_on_block_sizes() -> None:
     whole = TempoAnalyzer(SR)
     whole.update(y)
     reference = whole.envelope()
-    assert reference.shape == (int(np.ceil(y.size / whole.hop)), 5)
+    assert reference.shape == (int(np.ceil(y.size / whole.hop)), 6)
 
     rng = np.random.default_rng(0)
     cuts = np.sort(rng.choice(np.arange(1, y.size), size=36, replace=False))
