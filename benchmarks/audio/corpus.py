@@ -1,13 +1,14 @@
 """Generate the evaluation corpus: rendered audio with known tempo and key, and its manifest.
 
     python -m benchmarks.audio.corpus [--tracks-per-genre 16] [--folk-songs 60]
-        [--hymns 40] [--chorales 40] [--seed 0] [--jobs N] [--mix-minutes 60] [--all-formats]
+        [--hymns 40] [--florid-hymns 40] [--chorales 40] [--seed 0] [--jobs N]
+        [--mix-minutes 60] [--all-formats]
         [--out benchmarks/audio/corpus]
 
 Run it from the repository root in the benchmark environment (``benchmarks/audio/run.sh``
 makes it); it needs ``fluidsynth``, ``ffmpeg`` and Debian's ``fluid-soundfont-gm``.
 
-Four sets:
+Five sets:
 
 - ``synthetic``: pieces composed by ``compose.py`` for each of seven DJ genres, with the
   variants ``intro`` (drums only at the start), ``detune`` (20-40 cents) and ``noise``
@@ -17,6 +18,8 @@ Four sets:
 - ``hymns``: four-part homophonic pieces composed by ``hymns.py`` on organ, choir,
   strings, piano or harpsichord: sustained polyphony to tune on, so that the chorales
   can stay untouched;
+- ``florid``: the same hymns in the texture of Bach's harmonizations (ties, suspensions,
+  passing notes in every voice), whose rendered choirs have few onsets that stand out;
 - ``chorales``: Bach chorales from music21's corpus (``chorales.py``), the held-out set
   that ``evaluate.py`` scores only with ``--held-out``.
 
@@ -50,7 +53,16 @@ import soundfile as sf
 from numpy.typing import NDArray
 
 from benchmarks.audio.compose import GENRES, Composition, compose, write_midi
-from benchmarks.audio.manifest import CHORALES, FOLK, HYMNS, SYNTHETIC, Manifest, Mix, Track
+from benchmarks.audio.manifest import (
+    CHORALES,
+    FLORID,
+    FOLK,
+    HYMNS,
+    SYNTHETIC,
+    Manifest,
+    Mix,
+    Track,
+)
 from benchmarks.audio.scoring import parse_key
 
 __all__ = ["ENCODERS", "FORMAT_CYCLE", "decode", "find_soundfont", "main", "supported_formats"]
@@ -352,14 +364,16 @@ def folk_jobs(
     return jobs, info
 
 
-def hymn_jobs(count: int, seed: int, all_formats: tuple[str, ...] | None) -> list[Job]:
+def hymn_jobs(
+    count: int, seed: int, all_formats: tuple[str, ...] | None, *, florid: bool = False
+) -> list[Job]:
     from benchmarks.audio.hymns import compose_hymn
 
     return [
         Job(
-            id=f"hymn-{index:03d}",
-            set=HYMNS,
-            composition=compose_hymn(seed * 1000 + index),
+            id=f"{'florid' if florid else 'hymn'}-{index:03d}",
+            set=FLORID if florid else HYMNS,
+            composition=compose_hymn(seed * 1000 + index, florid=florid),
             formats=_formats(index, all_formats),
             variants=(),
             snr_db=None,
@@ -469,6 +483,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tracks-per-genre", type=int, default=16)
     parser.add_argument("--folk-songs", type=int, default=60)
     parser.add_argument("--hymns", type=int, default=40)
+    parser.add_argument("--florid-hymns", type=int, default=40)
     parser.add_argument("--chorales", type=int, default=40, help="held-out set; 0 for none")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -499,7 +514,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.folk_songs > 0:
         more, folk_info = folk_jobs(args.folk_songs, args.seed, every_format)
         jobs += more
-    jobs += hymn_jobs(args.hymns, args.seed, every_format)
+    jobs += hymn_jobs(args.hymns, args.seed, every_format) + hymn_jobs(
+        args.florid_hymns, args.seed, every_format, florid=True
+    )
     chorale_info: dict[str, object] = {}
     if args.chorales > 0:
         more, chorale_info = chorale_jobs(args.chorales, args.seed, every_format)
@@ -530,6 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "tracks_per_genre": args.tracks_per_genre,
             "folk_songs": args.folk_songs,
             "hymns": args.hymns,
+            "florid_hymns": args.florid_hymns,
             "chorales": args.chorales,
             "all_formats": args.all_formats,
             "soundfont": soundfont.name,

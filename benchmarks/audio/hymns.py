@@ -12,7 +12,10 @@ estimators can be judged on sustained polyphony without looking at the chorales:
   in a chorale, where a held-over note is usually struck again);
 * passing eighth notes in the inner voices now and then;
 * 3/4 or 4/4, quarter note 84-132 BPM, one GM program for all four voices (organ, choir,
-  strings, piano, harpsichord: the chorales' list), 30 s or more.
+  strings, piano, harpsichord: the chorales' list), 30 s or more;
+* or, ``florid`` (the corpus's ``florid`` set), in the texture of Bach's harmonizations:
+  common tones tied over, suspensions, passing eighths in every voice. A rendered choir
+  then has few onsets that stand out: only its chords change on the beat.
 
 Its key is the one the progression is built in; its tempo the quarter note.
 
@@ -24,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 
@@ -70,8 +74,14 @@ def _progression(rng: random.Random, bars: int, beats: int) -> list[tuple[int, f
     return chords
 
 
-def compose_hymn(seed: int) -> Composition:
-    """A hymn from ``seed`` (see the module doc); the same seed gives the same piece."""
+def compose_hymn(seed: int, *, florid: bool = False) -> Composition:
+    """A hymn from ``seed`` (see the module doc); the same seed gives the same piece.
+
+    ``florid`` writes it as Bach harmonized chorales: common tones tied over half the
+    time (no new onset in that voice), suspensions in the upper voices (the previous note
+    held into the beat, resolving down a step on the half-beat), and passing eighths in
+    every voice, the bass included, on a third of the beats.
+    """
     rng = random.Random(f"hymn:{seed}")
     tonic = rng.randrange(12)
     mode = rng.choice(("major", "minor"))
@@ -82,6 +92,7 @@ def compose_hymn(seed: int) -> Composition:
     bar_s = beats * tempo_us / 1_000_000
     bars = 4 * math.ceil(MIN_DURATION_S / bar_s / 4)
     notes: list[Note] = []
+    last: list[int | None] = [None, None, None, None]  # index in notes of each voice's last
     voices = [48, 55, 62, 69]
     position = 0.0
     for degree, length in _progression(rng, bars, beats):
@@ -91,7 +102,23 @@ def compose_hymn(seed: int) -> Composition:
             wanted = [root_or_third] if voice == 0 else classes
             pitch = _nearest(voices[voice], wanted, low, high)
             velocity = max(1, min(127, 78 + rng.randint(-6, 6)))
-            passing = 0 < voice < 3 and length == 1.0 and rng.random() < 0.15
+            previous = last[voice]
+            held = notes[previous] if previous is not None else None
+            if florid and held is not None and held.pitch == pitch and rng.random() < 0.5:
+                # A common tone tied over: no new onset in this voice.
+                notes[previous] = dataclasses.replace(held, duration=held.duration + length)
+                continue
+            step_down = held is not None and voice >= 2 and 1 <= held.pitch - pitch <= 2
+            if florid and held is not None and step_down and length == 1.0 and rng.random() < 0.3:
+                # A suspension: the previous note held into the beat, resolving down on
+                # the half-beat.
+                notes[previous] = dataclasses.replace(held, duration=held.duration + 0.5)
+                notes.append(Note(position + 0.5, 0.5, pitch, velocity, voice))
+                last[voice] = len(notes) - 1
+                voices[voice] = pitch
+                continue
+            chance = 0.35 if florid else 0.15
+            passing = (florid or 0 < voice < 3) and length == 1.0 and rng.random() < chance
             if passing:  # an eighth on the chord tone, then the scale's next one up or down
                 step = 1 if rng.random() < 0.5 else -1
                 neighbour = pitch + step
@@ -101,10 +128,11 @@ def compose_hymn(seed: int) -> Composition:
                 notes.append(Note(position + 0.5, 0.5, neighbour, velocity, voice))
             else:
                 notes.append(Note(position, length, pitch, velocity, voice))
+            last[voice] = len(notes) - 1
             voices[voice] = pitch
         position += length
     return Composition(
-        genre="hymn",
+        genre="florid hymn" if florid else "hymn",
         tempo_us=tempo_us,
         tonic=tonic,
         mode=mode,

@@ -14,6 +14,7 @@ from typing import Any
 
 __all__ = [
     "CHORALES",
+    "FLORID",
     "FOLK",
     "HELD_OUT_SETS",
     "HYMNS",
@@ -33,6 +34,9 @@ FOLK = "folk"
 HYMNS = "hymns"
 """Set name of the four-part hymns composed by ``hymns.py``: sustained polyphony to tune
 on, in place of the held-out chorales."""
+FLORID = "florid"
+"""Set name of the florid hymns (``hymns.py``, ``florid=True``): the same, with ties,
+suspensions and passing notes in every voice, to tune sustained polyphony on too."""
 CHORALES = "chorales"
 """Set name of the music21 Bach chorales: the held-out set (``chorales.py``)."""
 HELD_OUT_SETS = frozenset({CHORALES})
@@ -46,7 +50,7 @@ class Track:
 
     Attributes:
         id: Unique, stable name (also the file's stem).
-        set: ``synthetic``, ``folk``, ``hymns`` or ``chorales`` (held out).
+        set: ``synthetic``, ``folk``, ``hymns``, ``florid`` or ``chorales`` (held out).
         genre: The DJ genre (synthetic) or ``folk``.
         path: The audio file, relative to the manifest.
         format: Container/codec name: ``mp3``, ``flac``, ``wav``, ``aiff``, ``ogg``,

@@ -296,3 +296,21 @@ def test_a_hymn_is_four_voices_in_its_key_at_its_tempo(seed: int) -> None:
     assert sum(weights[pc] for pc in scale) == pytest.approx(sum(weights))
     # Every note starts on a beat or on the eighth after it (passing notes).
     assert all(note.start * 2 == int(note.start * 2) for note in hymn.notes)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_florid_hymn_ties_suspends_and_passes_in_every_voice(seed: int) -> None:
+    plain, florid = compose_hymn(seed), compose_hymn(seed, florid=True)
+    assert compose_hymn(seed, florid=True) == florid
+    assert (florid.bpm, florid.tonic, florid.mode) == (plain.bpm, plain.tonic, plain.mode)
+    assert florid.genre == "florid hymn"
+    # Passing eighths in the bass too, which the plain texture never has.
+    assert any(n.channel == 0 and n.duration == 0.5 for n in florid.notes)
+    assert not any(n.channel == 0 and n.duration == 0.5 for n in plain.notes)
+    # Ties: more notes held for two beats and more than the plain texture's cadences.
+    assert sum(n.duration >= 2 for n in florid.notes) > sum(n.duration >= 2 for n in plain.notes)
+    # Suspended notes end on a half-beat: held into the beat, resolving after it.
+    assert any((n.start + n.duration) % 1.0 == 0.5 and n.duration > 0.5 for n in florid.notes)
+    weights = _pitched_weights(florid)
+    scale = set(MINOR_SCALE) | {11} if florid.mode == "minor" else set(MAJOR_SCALE)
+    assert sum(weights[pc] for pc in scale) == pytest.approx(sum(weights))
