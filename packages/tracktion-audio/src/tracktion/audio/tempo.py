@@ -579,51 +579,39 @@ def _periodicity(
     return _Periodicity(salience, times, local, confidence)
 
 
-def _tonal_alone(
+def _sustained(
     mixed: _Periodicity,
     notes: NDArray[np.float64] | None,
-    fps: float,
-    grid: NDArray[np.float64],
-    flatness: float | None,
-) -> tuple[NDArray[np.float64], _Periodicity] | None:
-    """The tonal flux alone (unit mean) and its periodicity, when it should replace the
-    mixed envelope's ``mixed``; else ``None``.
-
-    Sustained music without drums (organ, choir, strings): the bands' flux is the flicker
-    of held notes and hides the note changes, which the tonal flux alone still hears. It
-    is tried when the mixed periodicity is untrusted, and for pitched audio when it is
-    trusted but weak (under :data:`TONAL_ALONE_CONFIDENCE`), where the more confident of
-    the two is kept. Noise stays under 0.05 there too; drum tracks clear the cut-off with
-    every envelope. Choirs (slow attacks, vibrato) are weaker still: for pitched audio a
-    lower cut-off holds.
-    """
-    trusted = mixed.confidence >= MIN_CONFIDENCE
-    pitched = flatness is not None and flatness < PITCHED_FLATNESS
-    weak = not trusted or (pitched and mixed.confidence < TONAL_ALONE_CONFIDENCE)
-    if not weak or notes is None or notes.mean() <= 0.0:
-        return None
-    alone = notes / notes.mean()
-    found = _periodicity(alone, fps, grid)
-    cutoff = MIN_PITCHED_CONFIDENCE if pitched else MIN_CONFIDENCE
-    better = found.confidence > mixed.confidence or not trusted
-    return (alone, found) if better and found.confidence >= cutoff else None
-
-
-def _harmony_alone(
-    mixed: _Periodicity,
     chords: NDArray[np.floating] | None,
     fps: float,
     grid: NDArray[np.float64],
     flatness: float | None,
 ) -> tuple[NDArray[np.float64], _Periodicity] | None:
-    """The harmonic change alone (unit mean) and its periodicity, when the mixed
-    envelope's ``mixed`` is untrusted, the audio pitched, and the tonal flux alone was no
-    better: choirs singing four-part harmony, whose notes start too slowly and under too
-    much breath for any onset to stand out, but whose chords change on the beat."""
+    """An envelope (unit mean) and its periodicity to replace the mixed envelope's
+    ``mixed``, for sustained music without drums (organ, choir, strings); else ``None``.
+
+    1. The tonal flux alone (``notes``): the bands' flux is the flicker of held notes and
+       hides the note changes, which the tonal flux still hears. It is tried when the
+       mixed periodicity is untrusted, and for pitched audio when it is trusted but weak
+       (under :data:`TONAL_ALONE_CONFIDENCE`), where the more confident of the two is
+       kept. Noise stays under 0.05 there too; drum tracks clear the cut-off with every
+       envelope. Choirs (slow attacks, vibrato) are weaker still: for pitched audio a
+       lower cut-off holds.
+    2. The harmonic change alone (``chords``), when the mixed periodicity is untrusted,
+       the audio pitched and the tonal flux no better: choirs singing four-part harmony,
+       whose notes start too slowly and under too much breath for any onset to stand out,
+       but whose chords change on the beat.
+    """
+    trusted = mixed.confidence >= MIN_CONFIDENCE
     pitched = flatness is not None and flatness < PITCHED_FLATNESS
-    if mixed.confidence >= MIN_CONFIDENCE or not pitched or chords is None:
-        return None
-    if chords.mean() <= 0.0:
+    weak = not trusted or (pitched and mixed.confidence < TONAL_ALONE_CONFIDENCE)
+    if weak and notes is not None and notes.mean() > 0.0:
+        alone = notes / notes.mean()
+        found = _periodicity(alone, fps, grid)
+        cutoff = MIN_PITCHED_CONFIDENCE if pitched else MIN_CONFIDENCE
+        if (found.confidence > mixed.confidence or not trusted) and found.confidence >= cutoff:
+            return alone, found
+    if trusted or not pitched or chords is None or chords.mean() <= 0.0:
         return None
     unit = np.asarray(chords, dtype=np.float64) / float(chords.mean())
     found = _periodicity(unit, fps, grid)
@@ -725,8 +713,13 @@ def analyze_envelope(
     found = _periodicity(full, fps, grid)
     accent = x[:, LOW] + x[:, MID] + 0.25 * x[:, HIGH]
     trusted = found.confidence >= MIN_CONFIDENCE
-    alone = _tonal_alone(found, notes, fps, grid, flatness) or _harmony_alone(
-        found, None if harmony is None else np.asarray(harmony)[start:stop], fps, grid, flatness
+    alone = _sustained(
+        found,
+        notes,
+        None if harmony is None else np.asarray(harmony)[start:stop],
+        fps,
+        grid,
+        flatness,
     )
     cues = x  # what the metrical level's cues are read off
     if alone is not None:
