@@ -104,19 +104,20 @@ def compose_hymn(seed: int, *, florid: bool = False) -> Composition:
             velocity = max(1, min(127, 78 + rng.randint(-6, 6)))
             previous = last[voice]
             held = notes[previous] if previous is not None else None
-            if florid and held is not None and held.pitch == pitch and rng.random() < 0.5:
-                # A common tone tied over: no new onset in this voice.
-                notes[previous] = dataclasses.replace(held, duration=held.duration + length)
-                continue
-            step_down = held is not None and voice >= 2 and 1 <= held.pitch - pitch <= 2
-            if florid and held is not None and step_down and length == 1.0 and rng.random() < 0.3:
-                # A suspension: the previous note held into the beat, resolving down on
-                # the half-beat.
-                notes[previous] = dataclasses.replace(held, duration=held.duration + 0.5)
-                notes.append(Note(position + 0.5, 0.5, pitch, velocity, voice))
-                last[voice] = len(notes) - 1
-                voices[voice] = pitch
-                continue
+            if florid and previous is not None and held is not None:
+                if held.pitch == pitch and rng.random() < 0.5:
+                    # A common tone tied over: no new onset in this voice.
+                    notes[previous] = dataclasses.replace(held, duration=held.duration + length)
+                    continue
+                step_down = voice >= 2 and 1 <= held.pitch - pitch <= 2
+                if step_down and length == 1.0 and rng.random() < 0.3:
+                    # A suspension: the previous note held into the beat, resolving down
+                    # on the half-beat.
+                    notes[previous] = dataclasses.replace(held, duration=held.duration + 0.5)
+                    notes.append(Note(position + 0.5, 0.5, pitch, velocity, voice))
+                    last[voice] = len(notes) - 1
+                    voices[voice] = pitch
+                    continue
             chance = 0.35 if florid else 0.15
             passing = (florid or 0 < voice < 3) and length == 1.0 and rng.random() < chance
             if passing:  # an eighth on the chord tone, then the scale's next one up or down

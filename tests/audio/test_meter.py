@@ -253,7 +253,7 @@ def test_a_weak_periodicity_leaves_the_level_to_salience_and_prior() -> None:
     rng = np.random.default_rng(7)
     fps, bpm = 22050 / 256, 120.0
     n = int(40 * fps)
-    phase = np.arange(n) * bpm / 60.0 / fps
+    phase = np.arange(n, dtype=np.float64) * (bpm / 60.0 / fps)
     x = rng.random((n, 3))
     x[np.abs(np.mod(phase, 1.0) - 0.25) < 0.02] += 3.0
     x /= x.mean(axis=0)
