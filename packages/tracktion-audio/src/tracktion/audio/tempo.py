@@ -52,8 +52,9 @@ musical audio", 2006), hears choirs whose notes start too slowly, and under too 
 breath, for any onset to stand out: the bins from 150 Hz to 2 kHz are folded onto the 12
 pitch classes (quartic roots of the power, so that quiet voices count), each frame's
 chroma is compared with the one 93 ms earlier (cosine distance), and its rises kept. Chords
-change on the beat however slowly they are sung. It is used alone, from
-:data:`MIN_HARMONY_CONFIDENCE`, only for pitched audio where nothing else is trusted.
+change on the beat however slowly they are sung. It is the last resort for pitched audio
+where nothing else is trusted: from :data:`MIN_HARMONY_CONFIDENCE` it shows the music
+rhythmic, and the more confident of it and the mixed envelope gives the tempo.
 
 Frames are centred on ``i * hop`` as with ``librosa.stft(center=True)``: the stream is
 preceded by half a frame of zeros, and :meth:`TempoAnalyzer.result` finishes the last
@@ -169,10 +170,10 @@ TONAL_LOW_HZ = 150.0
 TONAL_HIGH_HZ = 5000.0
 """Bins of the tonal flux, in Hz: the fundamentals and first partials of melodies."""
 MIN_HARMONY_CONFIDENCE = 0.025
-"""Cut-off of the harmonic change alone, the last resort for pitched audio whose other
-envelopes hear no trusted periodicity: rendered choirs singing florid four-part
-harmony (ties, suspensions, passing notes) score 0.03-0.05 there with the right tempo,
-where their note onsets score under 0.04 at a wrong one."""
+"""Cut-off of the harmonic change, the last resort for pitched audio whose other
+envelopes hear no trusted periodicity: rendered choirs singing florid four-part harmony
+(ties, suspensions, passing notes) score 0.03-0.05 there, and their mixed envelope
+0.04-0.07, one or the other at the right tempo; their note onsets alone, under 0.04."""
 CHORD_HIGH_HZ = 2000.0
 """Highest frequency of the chroma whose changes make the harmonic-change envelope."""
 CHORD_LAG = 8
@@ -580,6 +581,7 @@ def _periodicity(
 
 
 def _sustained(
+    mixed_env: NDArray[np.float64],
     mixed: _Periodicity,
     notes: NDArray[np.float64] | None,
     chords: NDArray[np.floating] | None,
@@ -587,8 +589,9 @@ def _sustained(
     grid: NDArray[np.float64],
     flatness: float | None,
 ) -> tuple[NDArray[np.float64], _Periodicity] | None:
-    """An envelope (unit mean) and its periodicity to replace the mixed envelope's
-    ``mixed``, for sustained music without drums (organ, choir, strings); else ``None``.
+    """An envelope and its periodicity to use instead of the mixed envelope ``mixed_env``
+    and its untrusted or weak periodicity ``mixed``, for sustained music without drums
+    (organ, choir, strings); else ``None``.
 
     1. The tonal flux alone (``notes``): the bands' flux is the flicker of held notes and
        hides the note changes, which the tonal flux still hears. It is tried when the
@@ -600,7 +603,9 @@ def _sustained(
     2. The harmonic change alone (``chords``), when the mixed periodicity is untrusted,
        the audio pitched and the tonal flux no better: choirs singing four-part harmony,
        whose notes start too slowly and under too much breath for any onset to stand out,
-       but whose chords change on the beat.
+       but whose chords change on the beat. From :data:`MIN_HARMONY_CONFIDENCE` it makes
+       the music count as rhythmic, and the more confident of it and the mixed envelope
+       (returned as it is) is kept.
     """
     trusted = mixed.confidence >= MIN_CONFIDENCE
     pitched = flatness is not None and flatness < PITCHED_FLATNESS
@@ -615,7 +620,11 @@ def _sustained(
         return None
     unit = np.asarray(chords, dtype=np.float64) / float(chords.mean())
     found = _periodicity(unit, fps, grid)
-    return (unit, found) if found.confidence >= MIN_HARMONY_CONFIDENCE else None
+    if found.confidence < MIN_HARMONY_CONFIDENCE:
+        return None
+    # Chords that change on the beat make the music rhythmic: the more confident of the
+    # harmonic change and the mixed envelope (whose cut-off it fell under) is kept.
+    return (mixed_env, mixed) if mixed.confidence > found.confidence else (unit, found)
 
 
 def _empty(confidence: float) -> TempoResult:
@@ -714,6 +723,7 @@ def analyze_envelope(
     accent = x[:, LOW] + x[:, MID] + 0.25 * x[:, HIGH]
     trusted = found.confidence >= MIN_CONFIDENCE
     alone = _sustained(
+        full,
         found,
         notes,
         None if harmony is None else np.asarray(harmony)[start:stop],
@@ -723,7 +733,7 @@ def analyze_envelope(
     )
     cues = x  # what the metrical level's cues are read off
     if alone is not None:
-        if not trusted:
+        if not trusted and alone[0] is not full:
             # The bands only flicker with held notes: the level is read off the notes.
             cues = np.repeat(alone[0][:, None], 3, axis=1)
         full, found, accent, trusted = alone[0], alone[1], alone[0], True
