@@ -27,6 +27,19 @@ def test_a_pool_worker_uses_one_native_thread() -> None:
     assert set(threads) == {1}
 
 
+def _sigint_ignored() -> bool:
+    import signal
+
+    return signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
+def test_a_pool_worker_leaves_ctrl_c_to_its_owner() -> None:
+    # Ctrl-C reaches the whole process group; the owner stops the pool, and the workers
+    # must not print a KeyboardInterrupt traceback each from their idle wait.
+    with process_pool(1) as pool:
+        assert pool.submit(_sigint_ignored).result(timeout=120)
+
+
 _OWNER = """
 import os, time
 from tracktion.audio.batch import process_pool

@@ -55,6 +55,12 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
+def test_the_default_file_can_live_in_another_directory(tmp_path: Path) -> None:
+    directory = tmp_path / "deployment" / "data"
+    assert default_database_url(directory) == f"sqlite+aiosqlite:///{directory / 'catalog.db'}"
+    assert directory.is_dir()
+
+
 async def test_the_default_is_a_file_in_the_user_data_directory(data_dir: Path) -> None:
     url = default_database_url()
 

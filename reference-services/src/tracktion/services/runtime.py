@@ -67,7 +67,7 @@ async def open_ports(settings: Settings, *, declare: bool = True) -> AsyncIterat
     ``BackendUnavailableError``), each naming the URL at fault.
     """
     async with AsyncExitStack() as stack:
-        catalog = await open_catalog(settings.database_url)
+        catalog = await open_catalog(settings.catalog_url())
         stack.push_async_callback(catalog.close)
         bus = await open_bus(settings.broker_url, settings.topology(), declare=declare)
         stack.push_async_callback(bus.close)

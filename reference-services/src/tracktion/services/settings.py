@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tracktion.contracts import ExchangeNames, Topology, build_topology
 
-__all__ = ["Settings", "topology_for"]
+__all__ = ["Settings", "catalog_url", "topology_for"]
 
 
 class Settings(BaseSettings):
@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     """``memory://`` (embedded) or ``amqp://user:password@host:5672/vhost`` (RabbitMQ)."""
     database_url: str | None = None
     """``sqlite+aiosqlite:///path`` or ``postgresql+asyncpg://...``; by default a SQLite
-    file under the user's data directory."""
+    file, ``catalog.db``, in ``data_dir`` (the user's data directory when that is unset)."""
     cache_url: str = "memory://"
     """``memory://`` or ``redis://host:6379/0``."""
     graph_url: str = "sql://"
@@ -99,6 +99,17 @@ class Settings(BaseSettings):
             return [item.strip() for item in text.split(",") if item.strip()]
         return value
 
+    def catalog_url(self) -> str | None:
+        """The catalog database to open: ``database_url``, else ``catalog.db`` in
+        ``data_dir`` when that is set (the directory is created), else ``None``, which
+        :func:`tracktion.core.catalog.open_catalog` reads as the user's data directory."""
+        if self.database_url is not None or self.data_dir is None:
+            return self.database_url
+        # Imported here: SQLAlchemy is not needed to read the settings.
+        from tracktion.core.catalog import default_database_url
+
+        return default_database_url(self.data_dir)
+
     def topology(self) -> Topology:
         """The topology these settings describe."""
         return topology_for(self.exchanges, self.name_prefix)
@@ -109,3 +120,9 @@ def topology_for(names: ExchangeNames, prefix: str = "") -> Topology:
     if prefix:
         names = ExchangeNames(**{role: prefix + name for role, name in names.model_dump().items()})
     return build_topology(names, queue_prefix=prefix)
+
+
+def catalog_url(database: str | None) -> str | None:
+    """``database`` (a command's ``--database``), else :meth:`Settings.catalog_url`: the
+    catalog in ``TRACKTION_DATA_DIR`` when that is set, as ``tracktion up`` finds it."""
+    return database if database is not None else Settings().catalog_url()

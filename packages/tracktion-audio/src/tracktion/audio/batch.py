@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import select
+import signal
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -126,6 +127,9 @@ def process_pool(workers: int, *, preload: str = __name__) -> ProcessPoolExecuto
 
 def _init_worker(owner_pid: int) -> None:
     threadpool_limits(limits=1)
+    # Ctrl-C reaches the whole process group: the owner stops the pool, and a worker
+    # would only print a KeyboardInterrupt traceback from its idle wait for work.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(owner_pid,), name="owner-watch", daemon=True).start()
 
 

@@ -2,8 +2,9 @@
 
 ``tracktion db upgrade`` migrates the catalog schema to the newest revision (or to
 ``--revision``). The database is ``--database URL``, else ``TRACKTION_DATABASE_URL``,
-else the embedded SQLite file in the user's data directory. A PostgreSQL catalog is
-never migrated implicitly by the services: this command is how it is upgraded.
+else the embedded SQLite file in ``TRACKTION_DATA_DIR`` (or the user's data directory).
+A PostgreSQL catalog is never migrated implicitly by the services: this command is how it
+is upgraded.
 
 Exit status: 0 success (the revision reached is printed on standard output); 1 the
 database could not be migrated (one line on standard error: bad URL, server unreachable
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from tracktion.contracts import TracktionError
+
+from ..settings import catalog_url
 
 if TYPE_CHECKING:
     from tracktion.core.catalog import ReconnectPolicy
@@ -47,8 +50,8 @@ def upgrade_command(
             envvar=DATABASE_URL_ENV,
             show_envvar=True,
             help="The catalog database: sqlite+aiosqlite:///path/catalog.db or "
-            "postgresql://user@host/db. Default: the embedded SQLite file in the user's "
-            "data directory.",
+            "postgresql://user@host/db. Default: the embedded SQLite file in "
+            "TRACKTION_DATA_DIR, or in the user's data directory.",
         ),
     ] = None,
     revision: Annotated[
@@ -72,7 +75,7 @@ def upgrade_command(
     from tracktion.core.catalog import ReconnectPolicy, default_database_url
 
     try:
-        url = database or default_database_url()
+        url = catalog_url(database) or default_database_url()
         before, after = asyncio.run(_upgrade(url, revision, ReconnectPolicy(budget_s=wait)))
     except (TracktionError, OSError) as exc:
         _fail(str(exc))

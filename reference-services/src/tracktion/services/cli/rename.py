@@ -27,6 +27,7 @@ import typer
 from tracktion.contracts import TracktionError
 from tracktion.core.formats import is_audio_path
 
+from ..settings import catalog_url
 from .db import DATABASE_URL_ENV
 from .rendering import EXIT_USAGE
 
@@ -74,7 +75,8 @@ DatabaseOption = Annotated[
         metavar="URL",
         envvar=DATABASE_URL_ENV,
         show_envvar=True,
-        help="The catalog database (default: the embedded SQLite file).",
+        help="The catalog database (default: the embedded SQLite file, in "
+        "TRACKTION_DATA_DIR when set).",
     ),
 ]
 SidecarsOption = Annotated[
@@ -287,7 +289,7 @@ async def _propose(
     from tracktion.core.catalog import open_catalog
     from tracktion.core.rename import plan_renames
 
-    async with await open_catalog(database) as store:
+    async with await open_catalog(catalog_url(database)) as store:
         infos = await _infos(store, root, cache)
     return plan_renames(infos, template, str(root), _options(sidecars, max_path))
 
@@ -303,7 +305,7 @@ async def _apply(
     from tracktion.core.catalog import open_catalog
     from tracktion.core.rename import Applier, CatalogJournal, Move, ProposalStatus, plan_renames
 
-    async with await open_catalog(database) as store:
+    async with await open_catalog(catalog_url(database)) as store:
         applier = Applier(CatalogJournal(store), str(root))
         await applier.recover()
         infos = await _infos(store, root, cache)
@@ -321,7 +323,7 @@ async def _undo(batch_id: UUID, database: str | None) -> int:
     from tracktion.core.catalog import open_catalog
     from tracktion.core.rename import Applier, CatalogJournal
 
-    async with await open_catalog(database) as store:
+    async with await open_catalog(catalog_url(database)) as store:
         result = await Applier(CatalogJournal(store), os.sep).undo(batch_id)
     return len(result.moved)
 

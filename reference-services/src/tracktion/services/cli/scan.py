@@ -28,6 +28,7 @@ from rich.table import Table
 
 from tracktion.contracts import TracktionError
 
+from ..settings import catalog_url
 from .rendering import EXIT_USAGE, stdout_console
 
 if TYPE_CHECKING:
@@ -60,7 +61,8 @@ def scan(
             metavar="URL",
             envvar="TRACKTION_DATABASE_URL",
             show_envvar=True,
-            help="The catalog database (default: the embedded SQLite file).",
+            help="The catalog database (default: the embedded SQLite file, in "
+            "TRACKTION_DATA_DIR when set).",
         ),
     ] = None,
     ignore: Ignore = None,
@@ -100,7 +102,7 @@ async def _scan(
         roots, options=ScanOptions(instance_id=instance_id, ignore=IgnoreRules(globs=ignore))
     )
     problems = 0
-    async with await open_catalog(database) as store:
+    async with await open_catalog(catalog_url(database)) as store:
         scanner.known = store
         batch: list[LibraryEvent] = []
 

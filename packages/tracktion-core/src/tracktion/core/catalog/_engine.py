@@ -11,6 +11,7 @@ deferred transaction that reads before it writes would.
 from __future__ import annotations
 
 import json
+import os
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -49,13 +50,16 @@ _SQLITE_DRIVERS = frozenset({"sqlite", "sqlite+aiosqlite"})
 _POSTGRES_DRIVERS = frozenset({"postgres", "postgresql", "postgresql+asyncpg"})
 
 
-def default_database_url() -> str:
-    """The embedded catalog: ``sqlite+aiosqlite:///<user data dir>/catalog.db``.
+def default_database_url(directory: str | os.PathLike[str] | None = None) -> str:
+    """The embedded catalog: ``sqlite+aiosqlite:///<directory>/catalog.db``.
 
-    The directory is platformdirs' ``user_data_dir("tracktion")`` (``~/.local/share/
-    tracktion`` on Linux); it is created if missing. Raises ``OSError`` if it cannot be.
+    The directory is ``directory``, by default platformdirs' ``user_data_dir("tracktion")``
+    (``~/.local/share/tracktion`` on Linux); it is created if missing. Raises ``OSError``
+    if it cannot be.
     """
-    directory = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    if directory is None:
+        directory = platformdirs.user_data_dir(APP_NAME, appauthor=False)
+    directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     return URL.create(
         "sqlite+aiosqlite", database=str(directory / DATABASE_FILE)
