@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,8 @@ import pytest
 import soundfile
 from typer.testing import CliRunner
 
-from tests.core.tracklists.test_fetch import Site
+from tests.core.tracklists.test_fetch import PAGES, Site
+from tests.local_http import serving
 from tracktion.core.cue import validate_cue
 from tracktion.services.cli import app
 
@@ -30,17 +30,9 @@ Tracklist ends here
 
 @pytest.fixture
 def site() -> Iterator[Site]:
-    served = Site()
-    thread = threading.Thread(
-        target=served.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-    )
-    thread.start()
-    try:
+    served = Site(PAGES)
+    with serving(served.server):
         yield served
-    finally:
-        served.server.shutdown()
-        served.server.server_close()
-        thread.join()
 
 
 @pytest.fixture

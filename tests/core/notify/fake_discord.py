@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from tests.local_http import reply, serving
+
 WEBHOOK_ID = "112233445566778899"
 TOKEN = "tOkEn-Secret_abcdefghijklmnopqrstuvwxyz0123456789"
 PATH = re.compile(r"^/api/webhooks/(\d+)/([\w-]+)$")
@@ -261,20 +263,13 @@ class DiscordHTTPServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 status, headers, body = fake.respond("POST", self.path, self.rfile.read(length))
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                reply(self, status, body, headers)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        self._serving = serving(self.server)
 
     @property
     def base_url(self) -> str:
@@ -282,10 +277,8 @@ class DiscordHTTPServer:
         return f"http://{host!s}:{port}"
 
     def __enter__(self) -> DiscordHTTPServer:
-        self.thread.start()
+        self._serving.__enter__()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        self._serving.__exit__(None, None, None)

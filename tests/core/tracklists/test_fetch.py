@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from tests.local_http import PageServer, serving
 from tracktion.core.errors import ConfigurationError
 from tracktion.core.tracklists import (
     TracklistBlockedError,
@@ -34,43 +32,14 @@ PAGES = {
 }
 
 
-class Site:
-    def __init__(self) -> None:
-        self.hits: Counter[str] = Counter()
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                site.hits[self.path] += 1
-                status, body, headers = PAGES.get(self.path, (404, b"not found", {}))
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+Site = PageServer
 
 
 @pytest.fixture
 def site() -> Iterator[Site]:
-    served = Site()
-    thread = threading.Thread(
-        target=served.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-    )
-    thread.start()
-    try:
+    served = Site(PAGES)
+    with serving(served.server):
         yield served
-    finally:
-        served.server.shutdown()
-        served.server.server_close()
-        thread.join()
 
 
 class FakeTime:
