@@ -270,6 +270,104 @@ async def test_concurrent_tasks_see_their_own_writes(backend: Backend) -> None:
     assert await cache.invalidate_prefix("task:") == 64
 
 
+async def test_add_stores_only_an_absent_key(backend: Backend) -> None:
+    cache = backend.cache
+    assert await cache.add("lock", b"first") is True
+    assert await cache.get("lock") == b"first"
+    assert await cache.add("lock", b"second") is False
+    assert await cache.add("lock", b"third", ttl=60) is False
+    assert await cache.get("lock") == b"first"
+    await cache.set("lock", b"replaced")  # set still overwrites what add stored
+    assert await cache.get("lock") == b"replaced"
+    assert await cache.delete("lock") is True
+    assert await cache.add("lock", b"again", ttl=60) is True
+    assert await cache.get("lock") == b"again"
+    assert await cache.add("empty", b"") is True  # an empty value is present too
+    assert await cache.add("empty", b"x") is False
+    assert await cache.get("empty") == b""
+
+
+async def test_add_succeeds_again_once_the_entry_expired(backend: Backend) -> None:
+    cache = backend.cache
+    assert await cache.add("slot", b"a", ttl=backend.short_ttl) is True
+    assert await cache.add("slot", b"b", ttl=backend.short_ttl) is False
+    assert await backend.gone_after_short_ttl("slot")
+    assert await cache.add("slot", b"c", ttl=60) is True
+    assert await cache.get("slot") == b"c"
+
+
+async def test_a_failed_add_leaves_the_expiry_alone(backend: Backend) -> None:
+    cache = backend.cache
+    await cache.set("expiring", b"v", ttl=backend.short_ttl)
+    assert await cache.add("expiring", b"w") is False  # no ttl: must not make it permanent
+    assert await cache.add("expiring", b"w", ttl=60) is False  # nor extend it
+    assert await backend.gone_after_short_ttl("expiring")
+    await cache.set("permanent", b"v")
+    assert await cache.add("permanent", b"w", ttl=backend.short_ttl) is False
+    await backend.elapse(backend.short_ttl * 2)
+    assert await cache.get("permanent") == b"v"  # not made to expire
+
+
+async def test_add_in_namespaces(backend: Backend) -> None:
+    root = backend.cache
+    pace, other = root.namespace("pace"), root.namespace("other")
+    nested = pace.namespace("inner")
+    assert await pace.add("host", b"p", ttl=60) is True
+    assert await pace.add("host", b"again", ttl=60) is False
+    # The same key in another namespace, nested or not, or at the root, is another key.
+    assert await other.add("host", b"o", ttl=60) is True
+    assert await nested.add("host", b"n", ttl=60) is True
+    assert await root.add("host", b"r", ttl=60) is True
+    # A view's key is its prefix plus the key: the root sees it there.
+    assert await root.add("pace:host", b"x") is False
+    assert await root.get("pace:host") == b"p"
+    assert await root.get("pace:inner:host") == b"n"
+    assert await pace.delete("host") is True
+    assert await root.add("pace:host", b"from the root") is True
+    assert await pace.get("host") == b"from the root"
+
+
+async def test_of_concurrent_adds_exactly_one_wins(backend: Backend) -> None:
+    cache = backend.cache.namespace("race")
+
+    async def contender(index: int) -> bool:
+        return await cache.add("slot", str(index).encode(), ttl=60)
+
+    for round_ in range(3):
+        await cache.delete("slot")
+        won = await asyncio.gather(*(contender(index) for index in range(20)))
+        assert won.count(True) == 1, (round_, won)
+        winner = won.index(True)
+        assert await cache.get("slot") == str(winner).encode()
+
+
+@pytest.mark.parametrize("ttl", [0, -1, math.nan, math.inf])
+async def test_add_rejects_a_bad_ttl_before_storing(backend: Backend, ttl: float) -> None:
+    with pytest.raises(ValueError, match="ttl"):
+        await backend.cache.add("k", b"v", ttl=ttl)
+    with pytest.raises(ValueError, match="ttl"):
+        await backend.cache.namespace("n").add("k", b"v", ttl=ttl)
+    assert await backend.cache.get("k") is None
+    assert await backend.cache.add("k", b"v") is True
+
+
+async def test_add_rejects_what_set_rejects(backend: Backend) -> None:
+    cache = backend.cache
+    with pytest.raises(TypeError, match="bytes"):
+        await cache.add("k", "text")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="bytes"):
+        await cache.add("k", bytearray(b"mutable"))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="ttl"):
+        await cache.add("k", b"v", ttl=True)
+    with pytest.raises(TypeError, match="ttl"):
+        await cache.add("k", b"v", ttl="5")  # type: ignore[arg-type]
+    assert await cache.get("k") is None
+    # An invalid value is refused even when the key is held (checks come first).
+    await cache.set("held", b"v")
+    with pytest.raises(TypeError, match="bytes"):
+        await cache.add("held", "text")  # type: ignore[arg-type]
+
+
 async def test_ping_then_close(backend: Backend) -> None:
     cache = backend.cache
     view = cache.namespace("view")
@@ -283,10 +381,12 @@ async def test_ping_then_close(backend: Backend) -> None:
     operations: list[Callable[[], Awaitable[object]]] = [
         lambda: cache.get("k"),
         lambda: cache.set("k", b"v"),
+        lambda: cache.add("k", b"v"),
         lambda: cache.delete("k"),
         lambda: cache.invalidate_prefix(""),
         cache.ping,
         lambda: view.get("k"),
+        lambda: view.add("k", b"v"),
     ]
     for operation in operations:
         with pytest.raises(BackendUnavailableError, match="closed"):

@@ -78,6 +78,8 @@ async def test_operations_succeed_after_the_server_drops_the_connection(
         await kill_connections(admin, name)
         await cache.set(f"after:{round_}", b"w", ttl=60)
         await kill_connections(admin, name)
+        assert await cache.add(f"added:{round_}", b"a", ttl=60) is True
+        await kill_connections(admin, name)
         assert await cache.invalidate_prefix("after:") == 1
         await kill_connections(admin, name)
         await cache.ping()
@@ -120,6 +122,8 @@ async def test_an_unreachable_server_raises_backend_unavailable_in_bounded_time(
         assert isinstance(caught.value, ConnectionError)
         with pytest.raises(BackendUnavailableError):
             await cache.set("k", b"v")
+        with pytest.raises(BackendUnavailableError, match="SET NX"):
+            await cache.add("k", b"v", ttl=1)
         with pytest.raises(BackendUnavailableError):
             await cache.invalidate_prefix("")
     finally:
@@ -180,6 +184,48 @@ async def test_keys_live_under_the_key_prefix_with_millisecond_ttls(
     assert 1_000 < await admin.pttl(key) <= 1_500
     await cache.set("plain", b"v")
     assert await admin.pttl(cache.key_prefix + "plain") == -1  # no expiry
+
+
+@pytest.mark.integration
+async def test_add_is_set_nx_under_the_key_prefix(
+    named_cache: tuple[RedisCache, str], admin: redis_asyncio.Redis
+) -> None:
+    cache, _ = named_cache
+    assert await cache.namespace("pace").add("host", b"", ttl=3) is True
+    key = cache.key_prefix + "pace:host"
+    assert await admin.get(key) == b""
+    assert 2_000 < await admin.pttl(key) <= 3_000
+    assert await cache.add("tiny", b"v", ttl=0.0001) is True  # PX 1, never PX 0
+    assert await cache.add("forever", b"v") is True
+    assert await admin.pttl(cache.key_prefix + "forever") == -1
+    # Another client of the server holding the key wins over the cache, and the reverse.
+    await admin.set(cache.key_prefix + "taken", b"theirs")
+    assert await cache.add("taken", b"mine") is False
+    assert await admin.get(cache.key_prefix + "taken") == b"theirs"
+    assert await admin.set(key, b"theirs", nx=True) is None
+
+
+@pytest.mark.integration
+async def test_adds_from_separate_clients_exclude_each_other(redis_url: str) -> None:
+    # Separate caches on one server and prefix, as in separate processes.
+    key_prefix = unique_prefix()
+    caches = [
+        RedisCache.connect(redis_url, key_prefix=key_prefix, client_name="tracktion-test")
+        for _ in range(4)
+    ]
+    try:
+        won = await asyncio.gather(
+            *(
+                cache.add("slot", str(index).encode(), ttl=60)
+                for index, cache in enumerate(caches * 5)
+            )
+        )
+        assert won.count(True) == 1
+        assert await caches[0].get("slot") == str(won.index(True)).encode()
+    finally:
+        for cache in caches:
+            await cache.close()
+        await remove_keys(redis_url, key_prefix)
 
 
 @pytest.mark.integration

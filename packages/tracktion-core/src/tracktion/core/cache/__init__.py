@@ -1,5 +1,5 @@
-"""The cache port: byte values under string keys, with TTLs, namespaces and prefix
-invalidation.
+"""The cache port: byte values under string keys, with TTLs, namespaces, prefix
+invalidation and an atomic ``add`` (store only if absent).
 
 One URL picks the implementation (``TRACKTION_CACHE_URL``):
 

@@ -52,6 +52,24 @@ class Cache(Protocol):
         """
         ...
 
+    async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        """Store ``value`` under ``key`` only if ``key`` is absent or expired, atomically;
+        return whether it was stored.
+
+        Of any number of concurrent ``add`` calls on one key, from any number of clients of
+        one backend, at most one returns ``True`` until the entry it stored expires or is
+        removed; a live entry is left as it is, value and expiry. ``ttl`` and ``value`` are
+        checked as by :meth:`set`, with the same errors. This makes a lock or a slot
+        reservation: ``add(key, b"", ttl=3)`` succeeds at most once every 3 s (as long as
+        the cache keeps the entry: see above).
+
+        After a lost connection the call may be retried; should the first attempt have
+        stored the value before its reply was lost, the retry reports ``False``. A caller
+        that reads ``False`` as "someone else holds the key" therefore errs on the safe
+        side.
+        """
+        ...
+
     async def delete(self, key: str) -> bool:
         """Remove ``key``; return whether a live (unexpired) entry was removed."""
         ...
@@ -109,6 +127,9 @@ class NamespacedCache:
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
         await self._root.set(self._prefix + key, value, ttl)
 
+    async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        return await self._root.add(self._prefix + key, value, ttl)
+
     async def delete(self, key: str) -> bool:
         return await self._root.delete(self._prefix + key)
 
@@ -141,7 +162,8 @@ def namespace_prefix(name: str) -> str:
 
 
 def check_ttl(ttl: float | None) -> float | None:
-    """Return ``ttl`` (seconds) if valid for :meth:`Cache.set`, else raise.
+    """Return ``ttl`` (seconds) if valid for :meth:`Cache.set` and :meth:`Cache.add`,
+    else raise.
 
     ``ValueError`` for zero, negative, NaN or infinite values; ``TypeError`` for
     non-numbers (``bool`` included: ``ttl=True`` is a bug, not one second).

@@ -20,10 +20,10 @@ _RECLAIM_SCAN = 4
 class MemoryCache:
     """A :class:`~tracktion.core.cache.Cache` held in this process, bounded in entries.
 
-    ``get``, ``set`` and ``delete`` are O(1) (an ``OrderedDict`` in least-recently-used
-    order); ``invalidate_prefix`` is O(n) in the entries held. When a write would hold
-    more than ``max_entries`` entries (1 or more), the least recently read or written
-    entry is evicted. Expired entries are dropped when read, and each write also drops
+    ``get``, ``set``, ``add`` and ``delete`` are O(1) (an ``OrderedDict`` in
+    least-recently-used order); ``invalidate_prefix`` is O(n) in the entries held. When a
+    write would hold more than ``max_entries`` entries (1 or more), the least recently read
+    or written entry is evicted. Expired entries are dropped when read, and each write also drops
     expired entries among the few least recently used ones.
 
     ``clock`` returns seconds on a monotonic scale (``time.monotonic`` by default); tests
@@ -70,13 +70,18 @@ class MemoryCache:
         check_value(value)
         ttl = check_ttl(ttl)
         self._check_open()
+        self._store(key, value, ttl, self._clock())
+
+    async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        check_value(value)
+        ttl = check_ttl(ttl)
+        self._check_open()
         now = self._clock()
-        entries = self._entries
-        entries[key] = (value, None if ttl is None else now + ttl)
-        entries.move_to_end(key)
-        self._reclaim(now)
-        while len(entries) > self._max_entries:
-            entries.popitem(last=False)
+        entry = self._entries.get(key)
+        if entry is not None and self._live(entry[1], now):
+            return False  # a miss leaves the entry, and its place in the LRU order, alone
+        self._store(key, value, ttl, now)
+        return True
 
     async def delete(self, key: str) -> bool:
         self._check_open()
@@ -106,6 +111,14 @@ class MemoryCache:
 
     def __repr__(self) -> str:
         return f"MemoryCache(max_entries={self._max_entries}, entries={len(self._entries)})"
+
+    def _store(self, key: str, value: bytes, ttl: float | None, now: float) -> None:
+        entries = self._entries
+        entries[key] = (value, None if ttl is None else now + ttl)
+        entries.move_to_end(key)
+        self._reclaim(now)
+        while len(entries) > self._max_entries:
+            entries.popitem(last=False)
 
     def _reclaim(self, now: float) -> None:
         # An expired entry is never moved to the recent end (reading it drops it), so

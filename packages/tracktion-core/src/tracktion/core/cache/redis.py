@@ -41,15 +41,17 @@ class RedisCache:
     Every key is stored as ``key_prefix + key`` so several installations, tenants or test
     runs can share one database without colliding; ``invalidate_prefix("")`` on the root
     clears only ``key_prefix``. Expiry uses ``SET ... PX`` (millisecond precision, rounded
-    up); prefix invalidation walks ``SCAN MATCH`` with the prefix escaped and removes each
-    batch with ``UNLINK``, so memory is freed off Redis's main thread.
+    up), and ``add`` is ``SET ... NX``; prefix invalidation walks ``SCAN MATCH`` with the
+    prefix escaped and removes each batch with ``UNLINK``, so memory is freed off Redis's
+    main thread.
 
     Commands that fail on a lost or refused connection are retried on a fresh connection
     after an exponential back-off with jitter; when the retries are spent, the operation
     raises :class:`~tracktion.core.errors.BackendUnavailableError`. Every command used is
-    idempotent (a ``SET`` or ``UNLINK`` applied twice has the effect of one; ``SCAN``
-    cursors survive reconnects), so a retry after a reply was lost is safe. Other Redis
-    errors raise :class:`~tracktion.core.errors.BackendError`.
+    idempotent (a ``SET``, ``SET NX`` or ``UNLINK`` applied twice has the effect of one;
+    ``SCAN`` cursors survive reconnects), so a retry after a reply was lost is safe; only
+    the answer of ``add`` may then be ``False`` for a value the first attempt stored.
+    Other Redis errors raise :class:`~tracktion.core.errors.BackendError`.
     """
 
     def __init__(self, client: Redis, *, key_prefix: str = "tracktion:", where: str = "") -> None:
@@ -196,6 +198,20 @@ class RedisCache:
             else:
                 # Round up: a positive TTL must never become PX 0 (an error) or shorter.
                 await self._client.set(self._key_prefix + key, value, px=math.ceil(ttl * 1000))
+
+    async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        check_value(value)
+        ttl = check_ttl(ttl)
+        with self._translated("SET NX"):
+            # SET NX is one atomic command: of concurrent adds, across every client of the
+            # server, one stores. redis-py answers True when it did, None when it did not.
+            if ttl is None:
+                stored = await self._client.set(self._key_prefix + key, value, nx=True)
+            else:
+                stored = await self._client.set(
+                    self._key_prefix + key, value, nx=True, px=math.ceil(ttl * 1000)
+                )
+        return bool(stored)
 
     async def delete(self, key: str) -> bool:
         with self._translated("UNLINK"):
