@@ -37,6 +37,7 @@ from .errors import (
 )
 from .fetch import (
     DEFAULT_USER_AGENT,
+    PACING_NAMESPACE,
     PROTECTED_HOST_MIN_INTERVAL_S,
     FetchedPage,
     TracklistFetcher,
@@ -64,6 +65,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "DEFAULT_USER_AGENT",
     "DURATION_FEATURE",
+    "PACING_NAMESPACE",
     "PROTECTED_HOST_MIN_INTERVAL_S",
     "UNKNOWN",
     "EntryMatch",

@@ -7,9 +7,15 @@
 
 Every request to a host waits until ``min_interval_s`` (3 s at least for
 1001tracklists.com, whatever is configured) has passed since the previous one to that
-host, robots.txt included. robots.txt is read once per host and obeyed for the
-configured user agent. Pages are cached in ``cache_dir`` (one file per URL, written
-atomically) and served from there without any request until ``cache_ttl_s`` passes.
+host, robots.txt included. That pause is kept by each fetcher for its own requests; to
+keep it across several fetchers (the API's and the tracklist service's, in one process or
+in many), give them one shared :class:`~tracktion.core.cache.Cache` as ``pacing``: before
+each request a fetcher then reserves the host's slot in it (``add`` of the key
+``tracklists-pace:<host>`` with the interval as its TTL) and waits while another fetcher
+holds it, so that at most one request per interval goes to a host from all of them
+together. robots.txt is read once per host and obeyed for the configured user agent.
+Pages are cached in ``cache_dir`` (one file per URL, written atomically) and served from
+there without any request until ``cache_ttl_s`` passes.
 Refusals (robots.txt, HTTP 403/429, captcha pages) raise :class:`TracklistBlockedError`.
 """
 
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 import time
@@ -31,13 +38,15 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
-from ..errors import ConfigurationError
+from ..cache import Cache
+from ..errors import BackendError, ConfigurationError
 from .errors import TracklistBlockedError, TracklistFetchError
 from .html1001 import blocked_reason, parse_1001_page
 from .model import ImportResult
 
 __all__ = [
     "DEFAULT_USER_AGENT",
+    "PACING_NAMESPACE",
     "PROTECTED_HOST_MIN_INTERVAL_S",
     "FetchedPage",
     "TracklistFetcher",
@@ -46,6 +55,12 @@ __all__ = [
 DEFAULT_USER_AGENT = "tracktion-tracklists/1.0 (+https://github.com/tracktion)"
 PROTECTED_HOST_MIN_INTERVAL_S = 3.0
 """The least pause between two requests to 1001tracklists.com, in seconds."""
+PACING_NAMESPACE = "tracklists-pace"
+"""The namespace of the hosts' slots in a ``pacing`` cache: the key of a host is
+``tracklists-pace:<host>`` (the host name in lower case, without the port), with an empty
+value that expires when the host may be asked again."""
+_PACE_POLL_S = 0.1
+"""The longest wait between two attempts to reserve a host's slot, in seconds."""
 _PROTECTED_DOMAIN = "1001tracklists.com"
 _MAX_PAGE_BYTES = 8 * 1024 * 1024
 
@@ -75,10 +90,22 @@ class TracklistFetcher:
         timeout_s: Timeout of each request, in seconds.
         transport: The httpx transport (tests, proxies); default: the network.
         clock: Monotonic seconds (tests inject a fake one).
-        sleep: Awaitable pause in seconds (tests inject a fake one).
+        sleep: Awaitable pause in seconds (tests inject a fake one); also the pause
+            between two attempts to reserve a host's slot in ``pacing``.
+        pacing: A cache shared by every fetcher that must keep the pause together (the
+            system's cache: in process, or Redis across processes); ``None``: this
+            fetcher keeps the pause for its own requests only. Before each request to a
+            host with a pause above 0, the fetcher adds the key of :data:`PACING_NAMESPACE`
+            for the host, with the pause as TTL, and while another fetcher holds it tries
+            again every ``min(0.1, pause / 10)`` seconds, without limit. So at most one
+            request per pause goes to a host from all the fetchers sharing the cache,
+            counted from the start of each request; each fetcher still waits the pause
+            after its own previous request too, so an entry the cache loses (eviction, a
+            server restart) can let another fetcher in early, never the same one twice.
 
     Raises:
-        ConfigurationError: a negative interval or TTL, or a non-positive timeout.
+        ConfigurationError: a negative or infinite interval, a negative TTL, or a
+            non-positive timeout.
     """
 
     def __init__(
@@ -92,17 +119,21 @@ class TracklistFetcher:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        pacing: Cache | None = None,
     ) -> None:
-        if min_interval_s < 0 or (cache_ttl_s is not None and cache_ttl_s < 0):
-            raise ConfigurationError("min_interval_s and cache_ttl_s must be >= 0")
+        if not (0 <= min_interval_s < math.inf) or (cache_ttl_s is not None and cache_ttl_s < 0):
+            raise ConfigurationError("min_interval_s must be finite and >= 0, and cache_ttl_s >= 0")
         if timeout_s <= 0:
             raise ConfigurationError(f"timeout_s must be > 0, not {timeout_s}")
         self.cache_dir = cache_dir
         self.user_agent = user_agent
         self.min_interval_s = min_interval_s
         self.cache_ttl_s = cache_ttl_s
+        self.pacing = pacing
+        """The cache whose pace this fetcher shares, if any (see ``pacing`` above)."""
         self._clock = clock
         self._sleep = sleep
+        self._pace = None if pacing is None else pacing.namespace(PACING_NAMESPACE)
         self._client = httpx.AsyncClient(
             transport=transport,
             timeout=timeout_s,
@@ -128,7 +159,8 @@ class TracklistFetcher:
             TracklistBlockedError: robots.txt disallows the URL, or the site answered 403,
                 429 or a captcha page.
             TracklistFetchError: not an http(s) URL, a network failure, another error
-                status, or a page larger than 8 MiB.
+                status, a page larger than 8 MiB, or a ``pacing`` cache that fails (no
+                request is sent then).
         """
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -178,6 +210,8 @@ class TracklistFetcher:
             remaining = wait - (self._clock() - last)
             if remaining > 0:
                 await self._sleep(remaining)
+        if self._pace is not None and wait > 0:
+            await self._reserve(self._pace, url, host.lower(), wait)
         self.requests += 1
         try:
             return await self._client.get(url)
@@ -185,6 +219,18 @@ class TracklistFetcher:
             raise TracklistFetchError(url, f"request failed: {exc}") from exc
         finally:
             self._last_request[host] = self._clock()
+
+    async def _reserve(self, pace: Cache, url: str, host: str, interval: float) -> None:
+        """Wait until this fetcher holds ``host``'s slot in the shared pace."""
+        poll = min(_PACE_POLL_S, interval / 10)
+        try:
+            while not await pace.add(host, b"", ttl=interval):
+                await self._sleep(poll)
+        except BackendError as exc:
+            # Without the shared pace, a request could crowd another fetcher's: send none.
+            raise TracklistFetchError(
+                url, f"the pace shared with other fetchers is unavailable: {exc}"
+            ) from exc
 
     async def _robots_for(
         self, scheme: str, netloc: str, host: str
