@@ -4,11 +4,18 @@ serves saved 1001tracklists pages, with its page cache under the data directory.
 
 from __future__ import annotations
 
+import uuid
+from contextlib import AsyncExitStack
 from pathlib import Path
+from time import monotonic
 
 import pytest
 
+from tests.local_http import PageServer, serving
+from tracktion.core.tracklists import TracklistBlockedError
+from tracktion.services import tracklist
 from tracktion.services.api import create_app
+from tracktion.services.runtime import open_ports
 from tracktion.services.settings import Settings
 from tracktion.services.system import api_options, tracklist_fetcher
 
@@ -77,3 +84,44 @@ async def test_the_fetch_interval_setting_spares_1001tracklists(tmp_path: Path) 
         assert fast.interval_for("127.0.0.1") == 0.0
         assert fast.interval_for("www.1001tracklists.com") == 3.0
         assert fast.cache_dir == tmp_path / "data" / "pages"
+
+
+@pytest.mark.parametrize(
+    "deployment", ["embedded", pytest.param("distributed", marks=pytest.mark.integration)]
+)
+async def test_the_api_and_the_tracklist_service_keep_one_pace_per_host(
+    deployment: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Their fetchers, built as ``tracktion up`` (one process, the embedded cache) or
+    ``tracktion api`` and ``tracktion worker tracklist`` (two processes, Redis) build them,
+    never send two requests to a host within the pause: the second waits for the first's
+    slot in the system's cache."""
+    settings = settings_for(tmp_path, 1.0)
+    if deployment == "distributed":
+        redis_url: str = request.getfixturevalue("redis_url")
+        prefix = f"tracktion-test:{uuid.uuid4()}:"
+        settings = settings.model_copy(update={"cache_url": f"{redis_url}?key_prefix={prefix}"})
+    # robots.txt refused: each fetch is one request (then "robots.txt disallows").
+    site = PageServer({"/robots.txt": (403, b"<h1>Forbidden</h1>", {})})
+    url = f"{site.url}/tracklist/set.html"
+    async with AsyncExitStack() as stack:
+        api_ports = await stack.enter_async_context(open_ports(settings))
+        service_ports = api_ports
+        if deployment == "distributed":
+            service_ports = await stack.enter_async_context(open_ports(settings))
+        stack.push_async_callback(api_ports.cache.invalidate_prefix, "")
+        api = await stack.enter_async_context(tracklist_fetcher(settings, pacing=api_ports.cache))
+        service_fetcher = tracklist.build(service_ports).fetcher
+        assert service_fetcher is not None
+        stack.push_async_callback(service_fetcher.aclose)
+        with serving(site.server):
+            started = monotonic()
+            with pytest.raises(TracklistBlockedError, match=r"robots\.txt disallows"):
+                await api.fetch(url)
+            with pytest.raises(TracklistBlockedError, match=r"robots\.txt disallows"):
+                await service_fetcher.fetch(url)
+            waited = monotonic() - started
+    assert site.hits["/robots.txt"] == 2
+    # The API's slot (1 s, its interval) was taken after `started`; the service's request
+    # left once it had expired (Redis counts whole milliseconds, hence the tolerance).
+    assert waited >= 1.0 - 0.005

@@ -57,7 +57,9 @@ class Settings(BaseSettings):
     api_tracklist_fetch_interval_s: float = Field(default=3.0, ge=0)
     """Least pause, in seconds, between two requests of the API's tracklist fetcher to one
     host (``POST /v1/tracklists`` with a ``source.url``); 1001tracklists.com always gets
-    at least 3 s, whatever is set. Fetched pages are cached under ``data_dir``."""
+    at least 3 s, whatever is set. The API and the tracklist service keep their pauses
+    together through the cache (``TRACKTION_CACHE_URL``; with Redis, across processes).
+    Fetched pages are cached under ``data_dir``."""
     library_roots: list[str] = Field(default_factory=list)
     """The music folders the watcher scans and watches, e.g.
     ``TRACKTION_LIBRARY_ROOTS='["/music", "/downloads"]'``."""

@@ -22,6 +22,7 @@ from .runtime import SERVICES, build_service, open_ports, run_until_signalled
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from tracktion.core.cache import Cache
     from tracktion.core.tracklists import TracklistFetcher
 
     from .api import ApiOptions
@@ -73,15 +74,21 @@ def admin_token(directory: Path) -> tuple[str, bool]:
     return token, True
 
 
-def tracklist_fetcher(settings: Settings) -> TracklistFetcher:
+def tracklist_fetcher(settings: Settings, *, pacing: Cache | None = None) -> TracklistFetcher:
     """The fetcher of the API's tracklist URL imports: pages cached under
     ``<data dir>/pages`` (beside the tracklist service's), one request per host every
-    ``api_tracklist_fetch_interval_s`` at most. The caller closes it."""
+    ``api_tracklist_fetch_interval_s`` at most. The caller closes it.
+
+    ``pacing`` is the system's cache (``Ports.cache``), which the tracklist service's
+    fetcher is given too: the pause per host is then kept by both together, in one
+    process or, on Redis, across processes (see ``TracklistFetcher``'s ``pacing``).
+    """
     from tracktion.core.tracklists import TracklistFetcher
 
     return TracklistFetcher(
         cache_dir=data_dir(settings) / "pages",
         min_interval_s=settings.api_tracklist_fetch_interval_s,
+        pacing=pacing,
     )
 
 
@@ -117,7 +124,9 @@ async def run_system(
 
     The watcher runs only when ``settings.library_roots`` names folders. The API token is
     the configured one(s), else the admin token of the data directory when auth is on.
-    The API imports tracklists from URLs with :func:`tracklist_fetcher`, closed at the end.
+    The API imports tracklists from URLs with :func:`tracklist_fetcher`, closed at the end,
+    which keeps the pause per host together with the tracklist service's fetcher through
+    the system's cache.
     """
     from .api import create_app
     from .api.server import serve
@@ -130,7 +139,10 @@ async def run_system(
     elif tokens:
         token = tokens[0]
     chosen = tuple(n for n in services if n != "watcher" or settings.library_roots)
-    async with open_ports(settings) as ports, tracklist_fetcher(settings) as fetcher:
+    async with (
+        open_ports(settings) as ports,
+        tracklist_fetcher(settings, pacing=ports.cache) as fetcher,
+    ):
         built = [build_service(name, ports) for name in chosen]
         app = create_app(ports, api_options(settings, tokens, tracklist_fetcher=fetcher))
 

@@ -48,6 +48,7 @@ from tracktion.contracts import (
     ValidationReport,
 )
 from tracktion.core.bus import Delivery, MessageBus, Subscription
+from tracktion.core.cache import Cache
 from tracktion.core.catalog import CatalogStore, CatalogTransaction, JobStatus
 from tracktion.core.cue import CueError, convert_cue, parse_cue, validate_cue, write_cue
 from tracktion.core.errors import PermanentError, TransientError
@@ -121,15 +122,27 @@ class TracklistService:
         options: TracklistOptions,
         *,
         fetcher: TracklistFetcher | None = None,
+        pacing: Cache | None = None,
     ) -> None:
+        """Build the service; without a ``fetcher``, one is made when
+        ``options.page_cache_dir`` is set, sharing the pause per host with every fetcher
+        given the same ``pacing`` cache (the system's: see ``TracklistFetcher``)."""
         self._bus = bus
         self._catalog = catalog
         self._options = options
         self._fetcher = fetcher
         if fetcher is None and options.page_cache_dir is not None:
             self._fetcher = TracklistFetcher(
-                cache_dir=options.page_cache_dir, min_interval_s=options.fetch_min_interval_s
+                cache_dir=options.page_cache_dir,
+                min_interval_s=options.fetch_min_interval_s,
+                pacing=pacing,
             )
+
+    @property
+    def fetcher(self) -> TracklistFetcher | None:
+        """The fetcher of online tracklists (closed when :meth:`run` ends); ``None``:
+        online sources are disabled."""
+        return self._fetcher
 
     def queues(self) -> list[str]:
         """The queues this service consumes, from the bus's topology."""
@@ -516,7 +529,8 @@ async def _finish_job(
 
 def build(ports: Ports) -> TracklistService:
     """The tracklist service on ``ports``: CUE files under ``<data dir>/cue``, pages cached
-    under ``<data dir>/pages``."""
+    under ``<data dir>/pages``, the pause per host kept with the API's fetcher (and every
+    other tracklist worker's) through ``ports.cache``."""
     from .system import data_dir
 
     base = data_dir(ports.settings)
@@ -524,4 +538,5 @@ def build(ports: Ports) -> TracklistService:
         ports.bus,
         ports.catalog,
         TracklistOptions(output_dir=base / "cue", page_cache_dir=base / "pages"),
+        pacing=ports.cache,
     )
