@@ -169,13 +169,12 @@ def test_a_choir_is_counted_on_its_notes(
 )
 def test_a_rendered_choir_is_heard_by_its_chord_changes(name: str, bpm: float) -> None:
     # A rendered choir singing florid four-part harmony (tests/audio/data/README.md): no
-    # onset envelope hears a periodicity to trust; the harmonic change does (the first
-    # two), or shows the music rhythmic while the mixed envelope, under its cut-off but
-    # more confident, has the tempo (the third).
+    # onset envelope hears a periodicity to trust (all under 0.1); the harmonic change
+    # does, from 0.13 to 0.30.
     audio = load(DATA / f"{name}.ogg", sr=SR, mono=True)
     result = estimate_tempo(audio.samples[0], SR)
     assert result.bpm == pytest.approx(bpm, rel=0.04)
-    assert 0.0 < result.confidence < 0.1  # and says it is unsure
+    assert 0.1 < result.confidence < 0.4  # less sure than of drums (0.4 and more)
 
 
 def test_the_harmonic_change_peaks_where_slow_chords_change() -> None:
@@ -201,6 +200,37 @@ def test_the_harmonic_change_peaks_where_slow_chords_change() -> None:
         change[c + round(0.3 * analyzer.fps) : c + round(0.5 * analyzer.fps)].max() for c in changes
     ]
     assert min(near) > 3 * max(between)  # C major after A minor keeps two notes: the least
+
+
+def test_the_harmonic_change_hears_chords_through_vibrato_and_breath() -> None:
+    # The same chords sung by voices with a 1.2 % vibrato at 5-6.5 Hz each, under breath
+    # noise 20 dB down: averaged over windows, the chroma still changes with the chords
+    # (18 times more than within them), where two single frames 93 ms apart heard the
+    # vibrato about as much (1.5 times).
+    rng = np.random.default_rng(0)
+    beat = 0.6
+    t = np.arange(int(beat * SR)) / SR
+    attack = np.minimum(t / 0.3, 1.0)
+
+    def voice(midi: int) -> np.ndarray:
+        wobble = 1 + 0.012 * np.sin(2 * np.pi * rng.uniform(5.0, 6.5) * t + rng.uniform(0, 7))
+        phase = 2 * np.pi * np.cumsum(440.0 * 2 ** ((midi - 69) / 12) * wobble) / SR
+        partials: np.ndarray = np.sin(np.outer(np.arange(1, 5), phase)).T @ 0.6 ** np.arange(4)
+        return partials
+
+    chords = [(60, 64, 67), (65, 69, 72), (67, 71, 74), (57, 60, 64)] * 4
+    y = np.concatenate([attack * sum(voice(m) for m in c) for c in chords])
+    y = 0.1 * y / np.abs(y).max() + 0.01 * rng.standard_normal(y.size)
+    analyzer = TempoAnalyzer(SR)
+    analyzer.update(y.astype(np.float32))
+    change = analyzer.envelope()[:, 5]
+    changes = [round(i * beat * analyzer.fps) for i in range(1, len(chords))]
+    near = [change[c : c + round(0.15 * analyzer.fps)].max() for c in changes]
+    within = [
+        change[c + round(0.3 * analyzer.fps) : c + round(0.45 * analyzer.fps)].max()
+        for c in changes
+    ]
+    assert min(near) > 5 * max(within)
 
 
 def test_the_envelope_has_a_tonal_flux_column() -> None:

@@ -45,7 +45,7 @@ __all__ = [
     "analyze_file",
 ]
 
-ALGORITHM_VERSION = "tracktion-audio/2"
+ALGORITHM_VERSION = "tracktion-audio/3"
 """Changes whenever a result could change: cached results of other versions are ignored."""
 
 ANALYSIS_SR = 22050
