@@ -497,8 +497,10 @@ class TempoAnalyzer:
         chroma /= np.where(norms > 0, norms, 1.0)
         width = CHORD_WINDOW
         chords = np.concatenate((previous.reshape(2 * width - 1, 12), chroma))
-        # Each window summed on its own (no running sum): any block split gives the same.
-        sums = np.lib.stride_tricks.sliding_window_view(chords, width, axis=0).sum(axis=2)
+        # Window sums from a running sum in float64, restarted at every step: any block
+        # split gives the same to 1e-6.
+        running = np.cumsum(chords, axis=0, dtype=np.float64)
+        sums = running[width - 1 :] - np.concatenate((np.zeros((1, 12)), running[:-width]))
         before, after = sums[:-width], sums[width:]
         dot = np.einsum("ij,ij->i", before, after)
         size = np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1)
