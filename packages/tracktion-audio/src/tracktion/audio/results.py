@@ -23,7 +23,7 @@ class TempoResult:
     Attributes:
         bpm: Beats per minute at 0.01 resolution, at the metrical level a DJ expects
             within the requested range (170 for drum and bass, not 85); ``None`` when the
-            signal has no beat (silence, ambient).
+            signal has no beat (silence, noise, drones, steady pads).
         confidence: In [0, 1]; how clearly one periodicity dominates.
         stable: True when the tempo holds within ±1 % over the track.
         first_beat_s: Time of the first beat, in seconds.

@@ -69,6 +69,11 @@ audio on one (shared) core, half the time of ``librosa.beat.beat_track``
 (``benchmarks/tempo_quick.py``); the tonal flux and the metrical cues of
 :mod:`._meter` cost about a quarter of it.
 
+Known limit: a beatless piece whose chords or notes change at random times (an ambient
+pad moving every second or two) can show a chance periodicity, with a confidence of
+0.05-0.3, and get a tempo; the confidence is then as low as a choir's. Silence, noise,
+drones and steady tones get none.
+
 Example:
     >>> import numpy as np
     >>> sr = 22050
@@ -367,8 +372,8 @@ class TempoAnalyzer:
 
         Returns:
             The :class:`~tracktion.audio.results.TempoResult`. Silence, and audio
-            without a clear periodicity (noise, ambient pads), give ``bpm=None``, a low
-            confidence and no beats.
+            without a clear periodicity (noise, drones, steady pads), give ``bpm=None``,
+            a low confidence and no beats.
 
         Raises:
             AudioError: ``TOO_SHORT`` when less than :data:`MIN_DURATION_S` seconds (or
