@@ -314,12 +314,16 @@ _MEDIAN7_NETWORK = (
 
 
 def _median7(rows: list[NDArray[np.float32]]) -> NDArray[np.float32]:
-    """Elementwise median of seven arrays of one shape."""
-    values = [row.copy() for row in rows]
+    """Elementwise median of seven arrays of one shape (which it leaves as they are)."""
+    values = list(rows)
+    owned = [False] * 7  # the inputs are only read; an array of our own is written over
     for a, b in _MEDIAN7_NETWORK:
         low = np.minimum(values[a], values[b])
-        np.maximum(values[a], values[b], out=values[b])
-        values[a] = low
+        if owned[b]:
+            np.maximum(values[a], values[b], out=values[b])
+        else:
+            values[b], owned[b] = np.maximum(values[a], values[b]), True
+        values[a], owned[a] = low, True
     return values[3]
 
 
