@@ -73,6 +73,7 @@ import scipy.fft
 import soxr
 from numpy.typing import NDArray
 
+from ._dsp import moving_mean
 from .notation import MusicalKey
 from .results import KeyCandidate, KeyResult
 
@@ -336,9 +337,7 @@ def _add_peaks(
     first_frame = summary.frames
     summary.frames += n_frames
     summary.mass += float(np.sqrt(raw, dtype=np.float64).sum())
-    k = _BACKGROUND_BINS
-    cumulative = np.cumsum(np.pad(s, ((0, 0), (k + 1, k)), mode="edge"), axis=1)
-    background = (cumulative[:, 2 * k + 1 :] - cumulative[:, : -2 * k - 1]) / (2 * k + 1)
+    background = moving_mean(s, _BACKGROUND_BINS)
     mid = s[:, 1:-1]
     threshold = np.maximum(background[:, 1:-1] * 10.0 ** (_PEAK_DB / 20.0), _SILENCE)
     is_peak = (mid > s[:, :-2]) & (mid >= s[:, 2:]) & (mid > threshold)

@@ -110,6 +110,7 @@ from ._beats import (
     tempo_salience,
     track_beats,
 )
+from ._dsp import moving_mean
 from ._meter import choose_level, durational_accent, percussiveness
 from .errors import AudioError, ErrorCode
 from .results import TempoResult
@@ -521,9 +522,7 @@ def _whitened_flatness(power: NDArray[np.float32]) -> NDArray[np.float32]:
     """Spectral flatness (geometric over arithmetic mean) of each row of ``power`` divided
     by its moving average over ``2 * FLATNESS_HALF_WIDTH + 1`` bins."""
     padded = power.astype(np.float64) + 1e-20
-    k = FLATNESS_HALF_WIDTH
-    sums = np.cumsum(np.pad(padded, ((0, 0), (k + 1, k)), mode="edge"), axis=1)
-    smooth = (sums[:, 2 * k + 1 :] - sums[:, : -(2 * k + 1)]) / (2 * k + 1)
+    smooth = moving_mean(padded, FLATNESS_HALF_WIDTH)
     white = padded / np.maximum(smooth, 1e-20)
     flatness: NDArray[np.float32] = (
         np.exp(np.mean(np.log(white), axis=1)) / np.mean(white, axis=1)
