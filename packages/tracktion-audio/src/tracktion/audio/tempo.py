@@ -183,7 +183,8 @@ MIN_HARMONY_CONFIDENCE = 0.025
 """Cut-off of the harmonic change, the last resort for pitched audio whose other
 envelopes hear no trusted periodicity: rendered choirs singing florid four-part harmony
 (ties, suspensions, passing notes), whose mixed envelope scores 0.03-0.10, score 0.05-0.39
-there, mostly at the right tempo (the benchmark's florid hymns: 200 pieces of five seeds).
+there, mostly at the right tempo (the benchmark's florid hymns: 200 pieces of five seeds,
+one with two chords on a fifth of the beats).
 Above it the music counts as rhythmic and the more confident of the two envelopes gives
 the tempo: a piece whose harmonic change scored 0.050 had its tempo in the mixed
 envelope, at 0.052. Held chords changing at random times score 0-0.10 (see the module's
