@@ -485,7 +485,7 @@ def _probe_soundfile(path: str) -> AudioInfo:
 def _prefer_ffmpeg(info: AudioInfo) -> AudioInfo:
     """Opus through ffmpeg when it is installed: libopus as libsndfile's wheel bundles it
     decodes a third as fast."""
-    if info.codec == "opus" and shutil.which("ffmpeg") is not None:
+    if info.codec == "opus" and ffmpeg_path() is not None:
         return dataclasses.replace(info, decoder="ffmpeg")
     return info
 
@@ -648,7 +648,7 @@ def _start_ffmpeg(
     Returns the running decoder, or what ffmpeg said when it wrote no header (it cannot
     read the file).
     """
-    exe = shutil.which("ffmpeg")
+    exe = ffmpeg_path()
     if exe is None:
         raise AudioError(ErrorCode.UNSUPPORTED, "needs ffmpeg, which is not installed", path)
     cmd = [exe, "-nostdin", "-hide_banner", "-v", "error"]
